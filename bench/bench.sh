@@ -1,0 +1,461 @@
+#!/usr/bin/env bash
+# Compares petrel with runc and crun: the time of `run` for /bin/true, the
+# split create/start/delete, and the peak RSS of one `run`. Needs root.
+# Usage: bench/bench.sh [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
+# bench/README.md says what is measured and how to read it.
+set -euo pipefail
+
+self=$(realpath "${BASH_SOURCE[0]}")
+top=$(cd "$(dirname "$self")/.." && pwd)
+
+usage() {
+	cat <<EOF
+usage: $0 [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
+  --rounds N     rounds, each running every runtime in turn (default 5)
+  --runs N       containers per runtime and round (default 100)
+  --runtimes L   runtimes to compare (default "runc crun petrel")
+  --quick        same as --rounds 2 --runs 20
+The petrel binary is \$PETREL (default: $top/build/petrel, built with
+contrib/build.sh when missing).
+EOF
+}
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+note() { echo "bench: $*" >&2; }
+
+rounds=5
+runs=100
+runtimes="runc crun petrel"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
+	--rounds=*) rounds=${1#*=}; shift ;;
+	--runs) runs=${2:?--runs needs a value}; shift 2 ;;
+	--runs=*) runs=${1#*=}; shift ;;
+	--runtimes) runtimes=${2:?--runtimes needs a value}; shift 2 ;;
+	--runtimes=*) runtimes=${1#*=}; shift ;;
+	--quick) rounds=2; runs=20; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive integer, got '$rounds'"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive integer, got '$runs'"
+[ "$(id -u)" = 0 ] || die "must run as root"
+
+apt_updated=
+apt_install() {
+	local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+		--no-install-recommends "$@")
+	"${install[@]}" >/dev/null 2>&1 && return 0
+	if [ -z "$apt_updated" ]; then
+		apt_updated=1
+		apt-get update -q >/dev/null 2>&1 || true
+		"${install[@]}" >/dev/null 2>&1 && return 0
+	fi
+	return 1
+}
+
+command -v python3 >/dev/null || apt_install python3 || die "cannot install python3"
+[ -x /usr/bin/time ] || apt_install time || die "cannot install time (/usr/bin/time)"
+[ -x /bin/busybox ] || apt_install busybox-static || die "cannot install busybox-static"
+command -v unshare >/dev/null || die "unshare (util-linux) is missing"
+
+# Containers made by `create` outlive the runtime process and are re-parented;
+# where PID 1 does not reap (as in some sandboxes) they would stay zombies.
+# Becoming a child subreaper makes this shell reap them. PR_SET_CHILD_SUBREAPER
+# is 36 and survives execve.
+if [ -z "${PETREL_BENCH_SUBREAPER:-}" ]; then
+	export PETREL_BENCH_SUBREAPER=1
+	exec python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' bash "$self" --rounds "$rounds" --runs "$runs" \
+		--runtimes "$runtimes"
+fi
+
+# ---------------------------------------------------------------- runtimes
+declare -A bin
+selected=()
+for rt in $runtimes; do
+	case $rt in
+	petrel)
+		petrel=${PETREL:-$top/build/petrel}
+		if [ ! -x "$petrel" ] && [ -z "${PETREL:-}" ]; then
+			note "building petrel with contrib/build.sh ($top/build)"
+			"$top/contrib/build.sh" "$top/build" >&2 || note "building petrel failed"
+		fi
+		if [ -x "$petrel" ]; then
+			bin[petrel]=$petrel
+			selected+=(petrel)
+		else
+			note "skipping petrel: no binary at $petrel"
+		fi
+		;;
+	*)
+		if ! command -v "$rt" >/dev/null; then
+			case $rt in
+			runc | crun)
+				note "installing $rt"
+				apt_install "$rt" || note "cannot install $rt"
+				;;
+			esac
+		fi
+		if command -v "$rt" >/dev/null; then
+			bin[$rt]=$(command -v "$rt")
+			selected+=("$rt")
+		else
+			note "skipping $rt: not installed"
+		fi
+		;;
+	esac
+done
+[ ${#selected[@]} -gt 0 ] || die "no runtime to measure"
+
+# ----------------------------------------------------------------- cgroups
+# "mountpoint<TAB>own cgroup path" for every cgroup hierarchy mounted here,
+# and whether a cgroup2 mount sits beside v1 hierarchies (the hybrid layout).
+cgroup_layout() {
+	python3 - <<'EOF'
+own = {}
+for line in open("/proc/self/cgroup"):
+    hid, ctrls, path = line.rstrip("\n").split(":", 2)
+    own[ctrls] = path
+for line in open("/proc/self/mountinfo"):
+    fields = line.split()
+    sep = fields.index("-")
+    fstype, opts = fields[sep + 1], fields[sep + 3].split(",")
+    target = fields[4].replace("\\040", " ")
+    if fstype == "cgroup2":
+        print(f"cgroup2\t{target}\t{own.get('', '/')}")
+    elif fstype == "cgroup":
+        for ctrls, path in own.items():
+            if ctrls and all(c in opts for c in ctrls.split(",")):
+                print(f"cgroup\t{target}\t{path}")
+                break
+EOF
+}
+hybrid=
+unified_mount=
+cg_dirs=() # where this run's cgroups appear: <mount>/<own path>
+crun_binds=()
+while IFS=$'\t' read -r kind target path; do
+	if [ "$kind" = cgroup2 ] && [ "$target" != /sys/fs/cgroup ]; then
+		unified_mount=$target
+	fi
+	cg_dirs+=("$target${path%/}")
+	[ "$path" = / ] || crun_binds+=("$target${path%/}" "$target")
+done < <(cgroup_layout)
+if [ -n "$unified_mount" ] && [ ${#cg_dirs[@]} -gt 1 ]; then
+	hybrid=1
+fi
+cgroup_parent=petrel-bench.$$
+
+# crun 1.8 refuses the hybrid layout unless the cgroup2 mount is hidden, and
+# it reads a relative cgroupsPath from the root of each hierarchy, where runc
+# reads it from its own cgroup. So crun runs in a private mount namespace
+# where the unified mount is gone and each hierarchy's mount shows the
+# caller's own cgroup: its cgroups then land where runc's do, under the
+# caller's cgroup. The namespace is made once per batch, outside the timing.
+crun_setup=
+if [ -n "$hybrid" ]; then
+	crun_setup+="umount $(printf %q "$unified_mount") || exit 1; "
+fi
+for ((i = 0; i < ${#crun_binds[@]}; i += 2)); do
+	from=${crun_binds[i]} to=${crun_binds[i + 1]}
+	[ -n "$hybrid" ] && [ "$to" = "$unified_mount" ] && continue
+	crun_setup+="mount --bind $(printf %q "$from") $(printf %q "$to") || exit 1; "
+done
+
+# in_env RUNTIME CMD... runs CMD the way RUNTIME is measured.
+in_env() {
+	local rt=$1
+	shift
+	if [ "$rt" = crun ] && [ -n "$crun_setup" ]; then
+		unshare -m --propagation private -- bash -c "$crun_setup"'exec "$@"' bash "$@"
+	else
+		"$@"
+	fi
+}
+
+# ------------------------------------------------------------------ bundle
+tmp=$(mktemp -d /tmp/petrel-bench.XXXXXX)
+cleaned=
+cleanup() {
+	[ -n "$cleaned" ] && return
+	cleaned=1
+	trap '' INT TERM
+	set +e
+	local rt id ids
+	for rt in "${selected[@]}"; do
+		[ -d "$tmp/root-$rt" ] || continue
+		ids=$({
+			in_env "$rt" "${bin[$rt]}" --root "$tmp/root-$rt" list -q 2>/dev/null || true
+			ls "$tmp/root-$rt" 2>/dev/null || true
+		} | grep -E '^b[0-9]+-' | sort -u)
+		for id in $ids; do
+			in_env "$rt" "${bin[$rt]}" --root "$tmp/root-$rt" delete --force "$id" \
+				</dev/null >/dev/null 2>&1 ||
+				note "$rt: cannot delete container $id"
+		done
+	done
+	rm -rf "$tmp"
+	local dir left=0 d
+	for dir in "${cg_dirs[@]}"; do
+		[ -d "$dir/$cgroup_parent" ] || continue
+		for d in "$dir/$cgroup_parent"/*/; do
+			[ -d "$d" ] || continue
+			left=$((left + 1))
+			rmdir "$d" 2>/dev/null || note "cannot remove cgroup $d"
+		done
+		rmdir "$dir/$cgroup_parent" 2>/dev/null || note "cannot remove cgroup $dir/$cgroup_parent"
+	done
+	[ "$left" = 0 ] || note "$left container cgroup(s) were left behind by delete (removed now)"
+}
+trap cleanup EXIT
+trap 'echo >&2; note "interrupted"; cleanup; exit 130' INT TERM
+
+"$top/contrib/make-busybox-rootfs.sh" "$tmp/rootfs"
+mkdir -p "$tmp/spec"
+spec_done=
+for rt in runc petrel crun; do
+	[ -n "${bin[$rt]:-}" ] || continue
+	(cd "$tmp/spec" && "${bin[$rt]}" spec) >/dev/null 2>&1 && spec_done=1 && break
+done
+[ -n "$spec_done" ] || die "no runtime could generate a config.json (spec)"
+
+# One bundle per runtime and container index, sharing one rootfs, so every
+# container has its own cgroup petrel-bench.PID/<runtime>-<n> relative to the
+# caller's cgroup.
+python3 - "$tmp" "$cgroup_parent" "$runs" "${selected[@]}" <<'EOF'
+import json, os, sys
+tmp, parent, runs, runtimes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+with open(os.path.join(tmp, "spec", "config.json")) as f:
+    spec = json.load(f)
+spec["process"]["terminal"] = False
+spec["process"]["args"] = ["/bin/true"]
+spec["root"] = {"path": os.path.join(tmp, "rootfs"), "readonly": True}
+for rt in runtimes:
+    for n in range(1, runs + 1):
+        spec["linux"]["cgroupsPath"] = f"{parent}/{rt}-{n}"
+        bundle = os.path.join(tmp, "bundles", rt, str(n))
+        os.makedirs(bundle)
+        with open(os.path.join(bundle, "config.json"), "w") as f:
+            json.dump(spec, f, indent=1)
+EOF
+
+# ----------------------------------------------------------------- batches
+# The timing loops run in a child bash (inside crun's namespace for crun) and
+# read the clock from $EPOCHREALTIME, so no process is forked to take a time.
+# Every runtime pays the same fork/exec of one bash command per invocation.
+# A batch writes its totals in microseconds to the file OUT.
+#
+# batch_run BIN ROOT BUNDLES PREFIX N OUT ERRLOG
+batch_run() {
+	local bin=$1 root=$2 bundles=$3 prefix=$4 n=$5 out=$6 errlog=$7 i t0 t1
+	t0=${EPOCHREALTIME//[!0-9]/}
+	for ((i = 1; i <= n; i++)); do
+		"$bin" --root "$root" run --bundle "$bundles/$i" "$prefix-$i" \
+			</dev/null >/dev/null 2>>"$errlog" || {
+			echo "run $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+	done
+	t1=${EPOCHREALTIME//[!0-9]/}
+	echo "$((t1 - t0))" >"$out"
+}
+
+# batch_split BIN ROOT BUNDLES PREFIX N OUT ERRLOG: create, start, wait until
+# the container's process is gone (untimed), delete; each step timed alone.
+batch_split() {
+	local bin=$1 root=$2 bundles=$3 prefix=$4 n=$5 out=$6 errlog=$7
+	local i t0 t1 t2 t3 t4 pid stat create=0 start=0 delete=0
+	local pidfile=$root.pid
+	for ((i = 1; i <= n; i++)); do
+		t0=${EPOCHREALTIME//[!0-9]/}
+		"$bin" --root "$root" create --bundle "$bundles/$i" --pid-file "$pidfile" "$prefix-$i" \
+			</dev/null >/dev/null 2>>"$errlog" || {
+			echo "create $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+		t1=${EPOCHREALTIME//[!0-9]/}
+		"$bin" --root "$root" start "$prefix-$i" </dev/null >/dev/null 2>>"$errlog" || {
+			echo "start $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+		t2=${EPOCHREALTIME//[!0-9]/}
+		read -r pid <"$pidfile"
+		# A zombie (state Z) or a vanished /proc entry both mean it exited;
+		# the state follows the last ')' as comm may hold spaces.
+		while read -r stat 2>/dev/null <"/proc/$pid/stat"; do
+			stat=${stat##*) }
+			[ "${stat%% *}" != Z ] || break
+		done
+		t3=${EPOCHREALTIME//[!0-9]/}
+		"$bin" --root "$root" delete "$prefix-$i" </dev/null >/dev/null 2>>"$errlog" || {
+			echo "delete $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+		t4=${EPOCHREALTIME//[!0-9]/}
+		create=$((create + t1 - t0))
+		start=$((start + t2 - t1))
+		delete=$((delete + t4 - t3))
+	done
+	echo "$create $start $delete" >"$out"
+}
+
+# batch_rss BIN ROOT BUNDLES PREFIX OUT ERRLOG: peak RSS (KiB) of one `run`.
+batch_rss() {
+	local bin=$1 root=$2 bundles=$3 prefix=$4 out=$5 errlog=$6
+	/usr/bin/time -f %M -o "$out" "$bin" --root "$root" run --bundle "$bundles/1" "$prefix-1" \
+		</dev/null >/dev/null 2>>"$errlog" || {
+		echo "run $prefix-1 under /usr/bin/time failed" >>"$errlog"
+		return 1
+	}
+}
+# batch_floor N OUT: the same loop around the host's /bin/true, the cost of
+# the fork and exec that every timed invocation includes.
+batch_floor() {
+	local n=$1 out=$2 i t0 t1
+	t0=${EPOCHREALTIME//[!0-9]/}
+	for ((i = 1; i <= n; i++)); do
+		/bin/true </dev/null >/dev/null 2>>/dev/null
+	done
+	t1=${EPOCHREALTIME//[!0-9]/}
+	echo "$((t1 - t0))" >"$out"
+}
+export -f batch_run batch_split batch_rss batch_floor
+
+# batch RUNTIME KIND ARGS...: runs one batch function for RUNTIME.
+batch() {
+	local rt=$1 kind=$2
+	shift 2
+	in_env "$rt" bash -c 'batch_'"$kind"' "$@"' bash "${bin[$rt]}" "$tmp/root-$rt" \
+		"$tmp/bundles/$rt" "$@" || {
+		note "$rt: $kind batch failed:"
+		tail -5 "$tmp/err-$rt.log" >&2
+		return 1
+	}
+}
+
+# Warm-up and check: one untimed run and one create/start/delete each. A
+# runtime that cannot run the container here is skipped with its error; one
+# whose create/start/delete fails is measured for run and RSS only.
+measured=()
+declare -A split_ok
+for rt in "${selected[@]}"; do
+	mkdir -p "$tmp/root-$rt"
+	: >"$tmp/err-$rt.log"
+	if ! batch "$rt" run "b0-$rt" 1 "$tmp/warm-$rt" "$tmp/err-$rt.log" 2>/dev/null; then
+		note "skipping $rt: it cannot run the bench container:"
+		tail -5 "$tmp/err-$rt.log" | sed 's/^/    /' >&2
+		in_env "$rt" "${bin[$rt]}" --root "$tmp/root-$rt" delete --force "b0-$rt-1" \
+			</dev/null >/dev/null 2>&1 || true
+		continue
+	fi
+	measured+=("$rt")
+	if batch "$rt" split "b0-s$rt" 1 "$tmp/warm-$rt" "$tmp/err-$rt.log" 2>/dev/null; then
+		split_ok[$rt]=1
+	else
+		note "$rt: create/start/delete fails, measuring run and RSS only:"
+		tail -5 "$tmp/err-$rt.log" | sed 's/^/    /' >&2
+		in_env "$rt" "${bin[$rt]}" --root "$tmp/root-$rt" delete --force "b0-s$rt-1" \
+			</dev/null >/dev/null 2>&1 || true
+	fi
+done
+[ ${#measured[@]} -gt 0 ] || die "no runtime could run the bench container"
+
+echo "petrel bench: ${rounds} rounds x ${runs} runs of /bin/true (busybox rootfs, read-only)"
+for rt in "${measured[@]}"; do
+	echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
+done
+if [[ " ${measured[*]} " == *" crun "* ]] && [ -n "$crun_setup" ]; then
+	echo "  crun runs in a private mount namespace:" \
+		"${hybrid:+$unified_mount unmounted, }cgroup mounts show the caller's cgroup"
+fi
+
+results=$tmp/results
+mkdir -p "$results"
+k=${#measured[@]}
+for ((r = 1; r <= rounds; r++)); do
+	order=()
+	for ((j = 0; j < k; j++)); do
+		order+=("${measured[(j + r - 1) % k]}")
+	done
+	printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
+	bash -c 'batch_floor "$@"' bash "$runs" "$results/floor-$r"
+	for rt in "${order[@]}"; do
+		batch "$rt" run "b$r-$rt" "$runs" "$results/run-$rt-$r" "$tmp/err-$rt.log"
+	done
+	for rt in "${order[@]}"; do
+		[ -n "${split_ok[$rt]:-}" ] || continue
+		batch "$rt" split "b$r-s$rt" "$runs" "$results/split-$rt-$r" "$tmp/err-$rt.log"
+	done
+	for rt in "${order[@]}"; do
+		batch "$rt" rss "b$r-m$rt" "$results/rss-$rt-$r" "$tmp/err-$rt.log"
+	done
+done
+
+# ------------------------------------------------------------------ report
+python3 - "$results" "$rounds" "$runs" "${measured[@]}" <<'EOF'
+import os, statistics, sys
+
+results, rounds, runs, runtimes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+med = statistics.median
+
+def read(kind, rt, r):
+    name = f"{kind}-{rt}-{r}" if rt else f"{kind}-{r}"
+    with open(os.path.join(results, name)) as f:
+        return [float(x) for x in f.read().split()]
+
+rows = {}
+for rt in runtimes:
+    run = [read("run", rt, r)[0] / runs / 1000 for r in range(1, rounds + 1)]
+    rss = [read("rss", rt, r)[0] for r in range(1, rounds + 1)]
+    rows[rt] = {"run": run, "rss": med(rss)}
+    if os.path.exists(os.path.join(results, f"split-{rt}-1")):
+        split = [read("split", rt, r) for r in range(1, rounds + 1)]
+        for i, step in enumerate(("create", "start", "delete")):
+            rows[rt][step] = med(s[i] for s in split) / runs / 1000
+
+def ratio(rt):
+    if "runc" not in rows:
+        return None
+    return med(a / b for a, b in zip(rows[rt]["run"], rows["runc"]["run"]))
+
+def size(kib):
+    return f"{kib / 1024:.1f}MiB ({kib:.0f}KiB)"
+
+print()
+print(f"{'runtime':<8} {'run(ms)':>8} {'ratio_vs_runc':>13} {'create(ms)':>10} "
+      f"{'start(ms)':>9} {'delete(ms)':>10}  peak_rss")
+order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
+        [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
+for rt in order:
+    row, q = rows[rt], ratio(rt)
+    qs = "-" if q is None else f"{q:.2f}"
+    steps = [f"{row[s]:.2f}" if s in row else "-" for s in ("create", "start", "delete")]
+    print(f"{rt:<8} {med(row['run']):>8.2f} {qs:>13} {steps[0]:>10} "
+          f"{steps[1]:>9} {steps[2]:>10}  {size(row['rss'])}")
+floor = med(read("floor", "", r)[0] for r in range(1, rounds + 1)) / runs / 1000
+print(f"(every figure includes one fork+exec from bash: {floor:.2f} ms for /bin/true)")
+print()
+print("run(ms) per round:")
+for rt in order:
+    print(f"  {rt:<8} " + " ".join(f"{x:.2f}" for x in rows[rt]["run"]))
+print()
+if "petrel" not in rows:
+    print("verdict: petrel was not measured")
+else:
+    q = ratio("petrel")
+    if q is None:
+        print("verdict: run time vs runc: runc was not measured")
+    else:
+        print(f"verdict: petrel run time {q:.2f}x runc (target <= 0.30x): "
+              f"{'PASS' if q <= 0.30 else 'FAIL'}")
+    kib = rows["petrel"]["rss"]
+    print(f"verdict: petrel peak RSS {size(kib)} (target < 2MiB): "
+          f"{'PASS' if kib < 2048 else 'FAIL'}")
+EOF

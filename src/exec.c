@@ -1,0 +1,144 @@
+/* `petrel exec`: runs another process inside an existing container. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libpetrel/container-id.h"
+#include "petrel.h"
+
+static struct {
+	const char *console_socket;
+	const char *pid_file;
+	const char *process;
+	const char *cwd;
+	struct petrel_strlist env;
+	bool tty;
+	const char *user;
+	struct petrel_strlist additional_gids;
+	struct petrel_strlist caps;
+	bool no_new_privs;
+	const char *apparmor;
+	const char *process_label;
+	bool detach;
+	int preserve_fds;
+	struct petrel_strlist cgroups;
+	bool ignore_paused;
+} opts;
+
+static const struct petrel_option exec_options[] = {
+    {"console-socket", 0, PETREL_OPT_STRING, &opts.console_socket, "PATH",
+     "AF_UNIX socket that receives the master fd of the process's terminal"},
+    {"pid-file", 0, PETREL_OPT_STRING, &opts.pid_file, "FILE",
+     "write the new process's pid to FILE"},
+    {"process", 'p', PETREL_OPT_STRING, &opts.process, "FILE",
+     "run the runtime-spec process object in FILE (other process flags are ignored)"},
+    {"cwd", 0, PETREL_OPT_STRING, &opts.cwd, "DIR", "working directory inside the container"},
+    {"env", 'e', PETREL_OPT_LIST, &opts.env, "KEY=VALUE",
+     "set an environment variable (repeatable)"},
+    {"tty", 't', PETREL_OPT_BOOL, &opts.tty, NULL, "give the process a terminal"},
+    {"user", 'u', PETREL_OPT_STRING, &opts.user, "UID[:GID]", "run as this numeric user and group"},
+    {"additional-gids", 'g', PETREL_OPT_LIST, &opts.additional_gids, "GID",
+     "add a supplementary group (repeatable)"},
+    {"cap", 'c', PETREL_OPT_LIST, &opts.caps, "CAP",
+     "add a capability, e.g. CAP_NET_ADMIN (repeatable)"},
+    {"no-new-privs", 0, PETREL_OPT_BOOL, &opts.no_new_privs, NULL,
+     "set no_new_privs so the process cannot gain privileges"},
+    {"apparmor", 0, PETREL_OPT_STRING, &opts.apparmor, "PROFILE",
+     "AppArmor profile to run the process under"},
+    {"process-label", 0, PETREL_OPT_STRING, &opts.process_label, "LABEL",
+     "SELinux label to run the process with"},
+    {"detach", 'd', PETREL_OPT_BOOL, &opts.detach, NULL,
+     "return once the process is started instead of waiting for it"},
+    {"preserve-fds", 0, PETREL_OPT_INT, &opts.preserve_fds, "N",
+     "pass N more file descriptors, after stdio and $LISTEN_FDS, to the process"},
+    {"cgroup", 0, PETREL_OPT_LIST, &opts.cgroups, "[CONTROLLERS:]PATH",
+     "run in this sub-cgroup of the container, e.g. pids,memory:sub (repeatable)"},
+    {"ignore-paused", 0, PETREL_OPT_BOOL, &opts.ignore_paused, NULL,
+     "allow exec into a paused container"},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+/* A uid or gid: a decimal number below 2^32 - 1 ((uid_t)-1 means "unset"). */
+static bool parse_id(const char *s, size_t len)
+{
+	char buf[16];
+	char *end = NULL;
+	if (len == 0 || len >= sizeof(buf) || strspn(s, "0123456789") < len)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	return errno == 0 && *end == '\0' && v < UINT32_MAX;
+}
+
+static int check_process_flags(int argc, struct petrel_error **err)
+{
+	if (opts.process != NULL)
+		return 0;
+	if (argc < 2)
+		return petrel_error_set(err, 0,
+					"no command to run: give it after the container id, "
+					"or give --process");
+	if (opts.user) {
+		const char *colon = strchr(opts.user, ':');
+		size_t uid_len = colon ? (size_t)(colon - opts.user) : strlen(opts.user);
+		if (!parse_id(opts.user, uid_len) ||
+		    (colon && !parse_id(colon + 1, strlen(colon + 1))))
+			return petrel_error_set(err, 0,
+						"invalid value \"%s\" for flag --user "
+						"(UID or UID:GID, numeric)",
+						opts.user);
+	}
+	for (size_t i = 0; i < opts.additional_gids.len; i++) {
+		const char *gid = opts.additional_gids.items[i];
+		if (!parse_id(gid, strlen(gid)))
+			return petrel_error_set(err, 0,
+						"invalid value \"%s\" for flag --additional-gids "
+						"(a numeric group id)",
+						gid);
+	}
+	if (opts.tty && opts.detach && opts.console_socket == NULL)
+		return petrel_error_set(err, 0, "--tty with --detach needs --console-socket");
+	if (opts.console_socket && !opts.tty)
+		return petrel_error_set(err, 0, "--console-socket needs --tty");
+	return 0;
+}
+
+static int command_exec(const struct petrel_global *global, int argc, char **argv,
+			struct petrel_error **err)
+{
+	int ret = petrel_validate_container_id(argv[0], err);
+	if (ret == 0)
+		ret = check_process_flags(argc, err);
+	if (ret == 0)
+		ret = petrel_command_pending("exec", err);
+	petrel_strlist_clear(&opts.env);
+	petrel_strlist_clear(&opts.additional_gids);
+	petrel_strlist_clear(&opts.caps);
+	petrel_strlist_clear(&opts.cgroups);
+	return ret;
+}
+
+const struct petrel_command petrel_command_exec = {
+    .name = "exec",
+    .usage = "<container-id> <command> [args...]  or  --process FILE <container-id>",
+    .summary = "run another process inside a container",
+    .description = "   Starts another process in a running container: it joins the\n"
+		   "   container's namespaces and cgroup and gets the container's security\n"
+		   "   settings unless flags change them. Everything after the container id\n"
+		   "   is the command and its own arguments, so petrel's flags go before the\n"
+		   "   id. Instead of a command line, --process can name a JSON file holding a\n"
+		   "   complete runtime-spec process object.\n\n"
+		   "   Unless --detach is given petrel waits for the process and exits with\n"
+		   "   its exit status.\n\n"
+		   "   EXAMPLE:\n"
+		   "      petrel exec -t web1 sh -c 'ps aux'",
+    .options = exec_options,
+    .args_mode = PETREL_ARGS_STOP_AT_FIRST,
+    .min_args = 1,
+    .max_args = -1,
+    .run = command_exec,
+};

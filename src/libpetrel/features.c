@@ -1,0 +1,107 @@
+/* `petrel features`: the runtime-spec features document. It is truthful: it
+ * lists only what this build implements, and each piece of the runtime adds
+ * its entries here as it lands (hooks, mount options, namespaces,
+ * capabilities, cgroup drivers, seccomp actions/operators/archs/flags). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <seccomp.h>
+
+#include "build-info.h"
+#include "capabilities.h"
+#include "features.h"
+#include "namespaces.h"
+
+#define S(x) ((char *)(x))
+
+/* Lists still empty until the runtime implements them: an empty array says
+ * "none" in the features document, which is the truth at this version. */
+static char *none[1];
+
+static struct oci_features_enabled disabled = {.enabled = false, .has_enabled = true};
+
+static struct oci_features_cgroup cgroup = {
+    .v1 = false,
+    .has_v1 = true,
+    .v2 = false,
+    .has_v2 = true,
+    .systemd = false,
+    .has_systemd = true,
+    .systemd_user = false,
+    .has_systemd_user = true,
+    .rdma = false,
+    .has_rdma = true,
+};
+
+static struct oci_features_seccomp seccomp = {
+    .enabled = false,
+    .has_enabled = true,
+};
+
+static struct oci_features_intel_rdt intel_rdt = {.enabled = false, .has_enabled = true};
+
+static struct oci_features_mount_extensions mount_extensions = {.idmap = &disabled};
+
+/* Every hook kind is run (hooks.c, container.c, init.c). */
+static char *hooks[] = {S("prestart"),       S("createRuntime"), S("createContainer"),
+			S("startContainer"), S("poststart"),     S("poststop")};
+
+static struct oci_features_linux features_linux = {
+    .namespaces = (char **)petrel_ns_types,
+    .namespaces_len = PETREL_NS_COUNT,
+    .capabilities = (char **)petrel_cap_names,
+    .cgroup = &cgroup,
+    .seccomp = &seccomp,
+    .apparmor = &disabled,
+    .selinux = &disabled,
+    .intel_rdt = &intel_rdt,
+    .mount_extensions = &mount_extensions,
+    .net_devices = &disabled,
+};
+
+static struct oci_features features = {
+    .oci_version_min = S(OCI_SPEC_VERSION_MIN),
+    .oci_version_max = S(OCI_SPEC_VERSION_MAX),
+    .hooks = hooks,
+    .hooks_len = sizeof(hooks) / sizeof(hooks[0]),
+    .mount_options = none,
+    .linux = &features_linux,
+};
+
+int petrel_features(struct oci_features **out, struct petrel_error **err)
+{
+	features_linux.capabilities_len = (size_t)petrel_cap_count;
+	struct oci_features *copy = ocispec_dup(&oci_type_features, &features);
+	if (copy == NULL)
+		return petrel_error_set(err, ENOMEM, "features");
+	char libseccomp[32];
+	const struct scmp_version *v = seccomp_version();
+	snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
+		 v ? v->micro : 0);
+	if (oci_string_map_set(&copy->annotations, "io.github.seccomp.libseccomp.version",
+			       libseccomp) < 0 ||
+	    oci_string_map_set(&copy->annotations, "org.petrel.version", PACKAGE_VERSION) < 0 ||
+	    oci_string_map_set(&copy->annotations, "org.petrel.commit", PETREL_COMMIT) < 0 ||
+	    oci_string_map_set(&copy->annotations, "org.opencontainers.runc.checkpoint.enabled",
+			       "false") < 0) {
+		oci_features_free(copy);
+		return petrel_error_set(err, ENOMEM, "features");
+	}
+	*out = copy;
+	return 0;
+}
+
+int petrel_features_json(char **out, struct petrel_error **err)
+{
+	struct oci_features *f = NULL;
+	if (petrel_features(&f, err) < 0)
+		return -1;
+	char *why = NULL;
+	int r = oci_features_generate(f, true, out, NULL, &why);
+	oci_features_free(f);
+	if (r < 0)
+		return petrel_error_take(err, 0, why);
+	return 0;
+}

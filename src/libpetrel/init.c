@@ -1,0 +1,350 @@
+/* The container's init: what happens between clone and execve, in order.
+ * petrel_init_main() below is the whole sequence; each step is a call named
+ * for what it does. Errors before "ready" travel to petrel over the sync
+ * socket; after it, to `petrel start` through exec.fifo. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/keyctl.h>
+#include <linux/sched.h>
+
+#include "capabilities.h"
+#include "cleanup.h"
+#include "clone.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "rootfs.h"
+#include "state.h"
+#include "sync.h"
+#include "sysctl.h"
+#include "terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int reset_signals(struct petrel_error **err)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return petrel_error_errno(err, "reset signal mask");
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	return 0;
+}
+
+/* When namespaces were not all made by clone (some are joined by path, or a
+ * time namespace needs its offsets written before anyone enters it), this
+ * process joins and unshares them itself, then forks the real init when the
+ * pid or time namespace only applies to children. */
+static int enter_namespaces(struct petrel_init *in, struct petrel_error **err)
+{
+	struct petrel_sync_msg msg;
+	const struct oci_linux *lx = in->spec->linux;
+	if (!in->stage1) {
+		if ((in->plan->new_flags & CLONE_NEWUSER) &&
+		    petrel_sync_expect(in->sync_fd, PETREL_SYNC_USERMAP_ACK, &msg, err) < 0)
+			return -1;
+		return 0;
+	}
+	if (petrel_ns_join(in->plan, err) < 0)
+		return -1;
+	int flags = in->plan->new_flags;
+	if (flags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			return petrel_error_errno(err, "create user namespace");
+		if (petrel_sync_send(in->sync_fd, PETREL_SYNC_USERMAP, getpid(), NULL, -1, err) <
+			0 ||
+		    petrel_sync_expect(in->sync_fd, PETREL_SYNC_USERMAP_ACK, &msg, err) < 0)
+			return -1;
+		flags &= ~CLONE_NEWUSER;
+	}
+	if (flags && unshare(flags) < 0)
+		return petrel_error_errno(err, "create namespaces (flags 0x%x)", flags);
+	if ((flags & CLONE_NEWTIME) && petrel_ns_write_time_offsets(lx, err) < 0)
+		return -1;
+	if (!((flags | in->plan->join_flags) & (CLONE_NEWPID | CLONE_NEWTIME)))
+		return 0;
+	/* The init is a sibling, so that petrel is its parent and reaps it. */
+	pid_t pid = petrel_clone(CLONE_PARENT, NULL, NULL, err);
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		petrel_sync_send(in->sync_fd, PETREL_SYNC_INIT_PID, pid, NULL, -1, NULL);
+		_exit(0);
+	}
+	return 0;
+}
+
+/* After a new user namespace, become its root (mapped by petrel). */
+static void become_namespace_root(const struct petrel_init *in)
+{
+	if (in->plan->new_flags & CLONE_NEWUSER) {
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			petrel_debug("container root is not mapped: %s", strerror(errno));
+	}
+}
+
+static int join_session_keyring(const struct petrel_init *in, struct petrel_error **err)
+{
+	if (in->no_new_keyring)
+		return 0;
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->id) < 0) {
+		/* Keyrings may be unavailable (ENOSYS) or not namespaced for this
+		 * user (EDQUOT, EACCES); runc goes on in that case too. */
+		if (errno == ENOSYS || errno == EDQUOT || errno == EACCES || errno == EPERM) {
+			petrel_debug("session keyring: %s", strerror(errno));
+			return 0;
+		}
+		return petrel_error_errno(err, "join session keyring");
+	}
+	return 0;
+}
+
+static int set_hostname(const struct oci_spec *spec, struct petrel_error **err)
+{
+	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return petrel_error_errno(err, "set hostname \"%s\"", spec->hostname);
+	if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return petrel_error_errno(err, "set domainname \"%s\"", spec->domainname);
+	return 0;
+}
+
+static int run_runtime_hooks(struct petrel_init *in, struct petrel_error **err)
+{
+	struct petrel_sync_msg msg;
+	if (petrel_sync_send(in->sync_fd, PETREL_SYNC_HOOKS, 0, NULL, -1, err) < 0)
+		return -1;
+	return petrel_sync_expect(in->sync_fd, PETREL_SYNC_HOOKS_ACK, &msg, err);
+}
+
+static int run_container_hooks(struct petrel_init *in, const char *kind,
+			       const struct oci_hook *hooks, size_t n, const char *status,
+			       struct petrel_error **err)
+{
+	if (n == 0)
+		return 0;
+	/* The state a hook reads: the same document `petrel state` prints. */
+	struct oci_state state = {
+	    .oci_version = in->spec->oci_version,
+	    .id = (char *)in->id,
+	    .status = (char *)status,
+	    .pid = getpid(),
+	    .has_pid = true,
+	    .bundle = (char *)in->bundle,
+	    .annotations = in->spec->annotations,
+	};
+	cleanup_free char *json = NULL;
+	char *why = NULL;
+	if (oci_state_generate(&state, false, &json, NULL, &why) < 0)
+		return petrel_error_take(err, 0, why);
+	return petrel_hooks_run(kind, hooks, n, json, err);
+}
+
+static int setup_terminal(struct petrel_init *in, struct petrel_error **err)
+{
+	const struct oci_process *p = in->spec->process;
+	if (!p->terminal)
+		return 0;
+	cleanup_close int master = petrel_terminal_setup(p->console_size, err);
+	if (master < 0)
+		return -1;
+	if (in->console_fd >= 0) {
+		if (petrel_terminal_send_fd(in->console_fd, master, "", err) < 0)
+			return petrel_error_prefix(err, "send terminal to console socket");
+		close(in->console_fd);
+		in->console_fd = -1;
+		return 0;
+	}
+	if (in->pty_to_parent)
+		return petrel_sync_send(in->sync_fd, PETREL_SYNC_PTY, 0, NULL, master, err);
+	return 0;
+}
+
+static int apply_process_attributes(struct petrel_init *in, struct petrel_error **err)
+{
+	const struct oci_process *p = in->spec->process;
+	if (petrel_process_set_rlimits(p, err) < 0 ||
+	    petrel_process_set_oom_score_adj(p, err) < 0 ||
+	    petrel_process_set_personality(in->spec->linux ? in->spec->linux->personality : NULL,
+					   err) < 0 ||
+	    petrel_process_set_scheduler(p, err) < 0 || petrel_process_set_io_priority(p, err) < 0)
+		return -1;
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial &&
+	    petrel_process_set_cpu_affinity(p->exec_cpu_affinity->initial, err) < 0)
+		return -1;
+	return petrel_process_set_lsm_labels(p, err);
+}
+
+static int switch_user(struct petrel_init *in, struct petrel_error **err)
+{
+	const struct oci_process *p = in->spec->process;
+	/* The cwd is entered as root first, in case the user may not walk
+	 * there, and again as the user below. */
+	if (petrel_process_chdir(p, err) < 0)
+		return -1;
+	if (petrel_caps_prepare(&in->caps, err) < 0)
+		return -1;
+	bool setgroups_allowed = true;
+	cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+	char buf[8] = "";
+	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && strncmp(buf, "deny", 4) == 0)
+		setgroups_allowed = false;
+	if (p->user && petrel_process_set_user(p->user, setgroups_allowed, err) < 0)
+		return -1;
+	petrel_process_set_umask(p->user);
+	if (petrel_caps_apply(&in->caps, err) < 0)
+		return -1;
+	if (chdir(p->cwd) < 0 && errno != EACCES)
+		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
+					  p->cwd);
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return petrel_error_errno(err, "set no_new_privs");
+	return 0;
+}
+
+/* The environment of the process: process.env, with $LISTEN_FDS for socket
+ * activation as runc sets it. */
+static char **build_environ(struct petrel_init *in, struct petrel_error **err)
+{
+	char **env = petrel_process_environ(in->spec->process);
+	if (env == NULL) {
+		petrel_error_set(err, ENOMEM, "environment");
+		return NULL;
+	}
+	if (in->listen_fds <= 0)
+		return env;
+	size_t n = 0;
+	while (env[n])
+		n++;
+	char **more = realloc(env, (n + 3) * sizeof(char *));
+	static char listen_fds[32];
+	if (more == NULL) {
+		free(env);
+		petrel_error_set(err, ENOMEM, "environment");
+		return NULL;
+	}
+	snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", in->listen_fds);
+	more[n] = listen_fds;
+	more[n + 1] = (char *)"LISTEN_PID=1";
+	more[n + 2] = NULL;
+	return more;
+}
+
+/* Blocks until `petrel start` opens exec.fifo for reading; returns the
+ * write end (close-on-exec, so start sees EOF once execve succeeded). */
+static int wait_for_start(struct petrel_init *in, struct petrel_error **err)
+{
+	int fd;
+	while ((fd = openat(in->state_dir_fd, PETREL_EXEC_FIFO, O_WRONLY | O_CLOEXEC)) < 0) {
+		if (errno != EINTR)
+			return petrel_error_errno(err, "open %s", PETREL_EXEC_FIFO);
+	}
+	close(in->state_dir_fd);
+	in->state_dir_fd = -1;
+	return fd;
+}
+
+/* Only the process's stdio and the fds it is given survive execve. */
+static int prepare_fds(struct petrel_init *in, struct petrel_error **err)
+{
+	unsigned first = 3 + (unsigned)in->pass_fds;
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return petrel_error_errno(err, "close_range");
+	for (int fd = 3; fd < 3 + in->pass_fds; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		/* Not open when petrel started: an fd of petrel's own. */
+		if (flags >= 0 && !(flags & FD_CLOEXEC) &&
+		    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+			return petrel_error_errno(err, "pass fd %d", fd);
+	}
+	return 0;
+}
+
+static void report_to_start(int fifo_fd, struct petrel_error *err)
+{
+	const char *msg = petrel_error_message(err);
+	ssize_t unused = write(fifo_fd, msg, strlen(msg));
+	(void)unused;
+}
+
+void petrel_init_main(struct petrel_init *in)
+{
+	struct petrel_error *err = NULL;
+	const struct oci_spec *spec = in->spec;
+	const struct oci_process *p = spec->process;
+	const struct oci_hooks *hooks = spec->hooks;
+	struct petrel_rootfs rootfs = {
+	    .spec = spec,
+	    .bundle = in->bundle,
+	    .no_pivot = in->no_pivot,
+	    .in_user_ns = ((in->plan->new_flags | in->plan->join_flags) & CLONE_NEWUSER) != 0,
+	    .rootfs_fd = -1,
+	};
+	cleanup_free char *executable = NULL;
+	char **env = NULL;
+
+	if (reset_signals(&err) < 0 || enter_namespaces(in, &err) < 0)
+		goto fail;
+	become_namespace_root(in);
+	if (setsid() < 0) {
+		petrel_error_errno(&err, "setsid");
+		goto fail;
+	}
+	if (join_session_keyring(in, &err) < 0 || set_hostname(spec, &err) < 0)
+		goto fail;
+
+	/* The filesystem, with the hooks that see it half-made. */
+	if (petrel_rootfs_prepare(&rootfs, &err) < 0 || run_runtime_hooks(in, &err) < 0 ||
+	    run_container_hooks(in, "createContainer", hooks ? hooks->create_container : NULL,
+				hooks ? hooks->create_container_len : 0, "creating", &err) < 0 ||
+	    petrel_rootfs_pivot(&rootfs, &err) < 0 || setup_terminal(in, &err) < 0 ||
+	    petrel_sysctl_apply(spec->linux, &err) < 0 || petrel_rootfs_finalize(&rootfs, &err) < 0)
+		goto fail;
+
+	/* The process: its attributes, its user and capabilities. */
+	if (apply_process_attributes(in, &err) < 0 ||
+	    switch_user(in, &err) < 0 || petrel_process_find_executable(p, &executable, &err) < 0)
+		goto fail;
+	env = build_environ(in, &err);
+	if (env == NULL || prepare_fds(in, &err) < 0)
+		goto fail;
+
+	/* Created: wait for start. */
+	if (petrel_sync_send(in->sync_fd, PETREL_SYNC_READY, 0, NULL, -1, &err) < 0)
+		goto fail;
+	close(in->sync_fd);
+	in->sync_fd = -1;
+	int fifo = wait_for_start(in, &err);
+	if (fifo < 0)
+		_exit(1);
+	if (run_container_hooks(in, "startContainer", hooks ? hooks->start_container : NULL,
+				hooks ? hooks->start_container_len : 0, "created", &err) < 0)
+		goto fail_after_ready;
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final &&
+	    petrel_process_set_cpu_affinity(p->exec_cpu_affinity->final, &err) < 0)
+		goto fail_after_ready;
+	execve(executable, p->args, env);
+	petrel_error_errno(&err, "exec \"%s\"", p->args[0]);
+fail_after_ready:
+	report_to_start(fifo, err);
+	_exit(127);
+fail:
+	if (in->sync_fd >= 0)
+		petrel_sync_send_error(in->sync_fd, err);
+	_exit(1);
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Builds petrel and runs every test: unit tests (C), the integration tests,
+# petrel's conformance checker, a fuzz smoke run, a sanitizer build, a clang
+# build and the format check. Installs missing Debian packages first. Prints
+# one line per test and ends with `N passed, N failed[, N skipped]`.
+#   tests/run.sh            everything
+#   tests/run.sh unit ...   only the named suites (unit integration
+#                           oci-validation fuzz asan clang format)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export LC_ALL=C
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(format unit integration oci-validation asan clang fuzz)
+wants() {
+	local s
+	for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done
+	return 1
+}
+
+contrib/install-deps.sh test || exit 1
+
+build=$top/build
+logs=$build/test-logs
+passed=0 failed=0 skipped=0
+
+# Reads TAP on stdin for suite $1 and prints a line per test. A suite whose
+# plan does not match what ran, or that exits non-zero without a failing
+# test, counts as one more failure.
+report_tap() {
+	local suite=$1 status=$2 log=$3 line planned=-1 seen=0 bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok "*)
+			seen=$((seen + 1)) bad=$((bad + 1)) failed=$((failed + 1))
+			echo "FAIL $suite: ${line#not ok * - }"
+			;;
+		"ok "*"# SKIP"*)
+			seen=$((seen + 1)) skipped=$((skipped + 1))
+			echo "SKIP $suite: ${line#ok * - }"
+			;;
+		"ok "*)
+			seen=$((seen + 1)) passed=$((passed + 1))
+			echo "PASS $suite: ${line#ok * - }"
+			;;
+		"#"*) [ "$bad" -gt 0 ] && echo "     $line" ;;
+		1..*) planned=${line#1..} ;;
+		esac
+	done <"$log"
+	if [ "$planned" -ne "$seen" ] || { [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+		failed=$((failed + 1))
+		echo "FAIL $suite: ran $seen of $planned planned tests, exit status $status (log: $log)"
+		tail -5 "$log" | sed 's/^/     /'
+	fi
+}
+
+# run_suite NAME COMMAND...: runs a TAP producer and reports it.
+run_suite() {
+	local name=$1 log
+	shift
+	log=$logs/$(echo "$name" | tr '/ ' '__').log
+	"$@" >"$log" 2>"$log.stderr" </dev/null
+	report_tap "$name" $? "$log"
+}
+
+# check NAME COMMAND...: one test from a command's exit status.
+check() {
+	local name=$1 log
+	shift
+	log=$logs/$name.log
+	if "$@" >"$log" 2>&1 </dev/null; then
+		passed=$((passed + 1))
+		echo "PASS $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name (log: $log)"
+		tail -15 "$log" | sed 's/^/     /'
+	fi
+}
+
+mkdir -p "$build"
+rm -rf "$logs"
+mkdir -p "$logs"
+
+if ! contrib/build.sh "$build" --enable-werror >"$logs/build.log" 2>&1 ||
+	! make -C "$build" -j"$(nproc)" check TESTS= >>"$logs/build.log" 2>&1; then
+	echo "FAIL build: gcc build with -Werror (log: $logs/build.log)"
+	tail -30 "$logs/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "PASS build: gcc -Wall -Wextra -Werror"
+passed=$((passed + 1))
+export PETREL=$build/petrel top_srcdir=$top top_builddir=$build
+
+if wants format; then
+	check format:clang-format bash -c 'git ls-files "*.c" "*.h" | xargs clang-format --dry-run -Werror'
+fi
+
+if wants unit; then
+	for t in "$build"/tests/unit/test-*; do
+		[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
+	done
+fi
+
+if wants integration; then
+	for t in tests/integration/*.sh; do
+		[ -f "$t" ] && run_suite "integration/$(basename "$t" .sh)" bash "$t"
+	done
+fi
+
+if wants oci-validation; then
+	OCI_CHECK=$build/tests/oci-validation/oci-check \
+		run_suite oci-validation bash tests/oci-validation/run.sh
+fi
+
+if wants asan; then
+	# The same tests on a build with AddressSanitizer (leaks included) and
+	# UndefinedBehaviorSanitizer; any report fails the test that hit it.
+	asan=$top/build-asan
+	if contrib/build.sh "$asan" --enable-werror \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		>"$logs/asan-build.log" 2>&1 &&
+		make -C "$asan" -j"$(nproc)" check TESTS= >>"$logs/asan-build.log" 2>&1; then
+		echo "PASS asan: build"
+		passed=$((passed + 1))
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+		for t in "$asan"/tests/unit/test-*; do
+			[ -x "$t" ] && run_suite "asan/unit/$(basename "$t")" "$t"
+		done
+		PETREL=$asan/petrel run_suite asan/integration/cli bash tests/integration/cli.sh
+		unset ASAN_OPTIONS UBSAN_OPTIONS
+	else
+		failed=$((failed + 1))
+		echo "FAIL asan: build (log: $logs/asan-build.log)"
+	fi
+fi
+
+if wants clang; then
+	check clang:build-without-warnings bash -c "contrib/build.sh '$top/build-clang' --enable-werror CC=clang &&
+		make -C '$top/build-clang' -j$(nproc) check TESTS="
+fi
+
+if wants fuzz; then
+	FUZZ_SECONDS=${FUZZ_SECONDS:-60} run_suite fuzz/config bash tests/fuzz/run.sh "$top/build-fuzz"
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
