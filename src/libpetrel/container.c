@@ -191,7 +191,9 @@ static int serve_init(struct petrel_created *cr, const struct oci_spec *spec, in
 				petrel_sync_send_error(sock, *err);
 				return -1;
 			}
-			if (petrel_sync_send(sock, PETREL_SYNC_HOOKS_ACK, 0, NULL, -1, err) < 0)
+			/* The init learns its pid as the host sees it, for the
+			 * state its own hooks read. */
+			if (petrel_sync_send(sock, PETREL_SYNC_HOOKS_ACK, cr->pid, NULL, -1, err) < 0)
 				return -1;
 			break;
 		case PETREL_SYNC_PTY:

@@ -127,9 +127,11 @@ static int set_hostname(const struct oci_spec *spec, struct petrel_error **err)
 static int run_runtime_hooks(struct petrel_init *in, struct petrel_error **err)
 {
 	struct petrel_sync_msg msg;
-	if (petrel_sync_send(in->sync_fd, PETREL_SYNC_HOOKS, 0, NULL, -1, err) < 0)
+	if (petrel_sync_send(in->sync_fd, PETREL_SYNC_HOOKS, 0, NULL, -1, err) < 0 ||
+	    petrel_sync_expect(in->sync_fd, PETREL_SYNC_HOOKS_ACK, &msg, err) < 0)
 		return -1;
-	return petrel_sync_expect(in->sync_fd, PETREL_SYNC_HOOKS_ACK, &msg, err);
+	in->host_pid = msg.value;
+	return 0;
 }
 
 static int run_container_hooks(struct petrel_init *in, const char *kind,
@@ -143,7 +145,7 @@ static int run_container_hooks(struct petrel_init *in, const char *kind,
 	    .oci_version = in->spec->oci_version,
 	    .id = (char *)in->id,
 	    .status = (char *)status,
-	    .pid = getpid(),
+	    .pid = in->host_pid,
 	    .has_pid = true,
 	    .bundle = (char *)in->bundle,
 	    .annotations = in->spec->annotations,

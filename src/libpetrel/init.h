@@ -24,6 +24,7 @@ struct petrel_init {
 	bool stage1;         /* namespaces are joined/unshared here, not by clone */
 	struct petrel_ns_plan *plan;
 	struct petrel_caps caps;
+	int host_pid;        /* the init's pid as petrel sees it */
 };
 
 /* Runs the init: namespaces, rootfs, process setup, wait for start, execve.

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -197,8 +198,11 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 	if (f.sigfd < 0 || f.epfd < 0) {
 		petrel_error_errno(err, "signalfd");
 	} else {
+		struct winsize ws;
 		if (f.master >= 0 && isatty(STDIN_FILENO)) {
-			petrel_terminal_copy_winsize(STDIN_FILENO, f.master);
+			/* consoleSize stands until a real window size is known. */
+			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+				petrel_terminal_copy_winsize(STDIN_FILENO, f.master);
 			raw = petrel_terminal_make_raw(STDIN_FILENO, &saved, NULL) == 0;
 		}
 		status = wait_foreground(&f, err);
