@@ -115,8 +115,8 @@ done
 [ ${#selected[@]} -gt 0 ] || die "no runtime to measure"
 
 # ----------------------------------------------------------------- cgroups
-# "mountpoint<TAB>own cgroup path" for every cgroup hierarchy mounted here,
-# and whether a cgroup2 mount sits beside v1 hierarchies (the hybrid layout).
+# "cgroup|cgroup2<TAB>mountpoint<TAB>own cgroup path" for every cgroup
+# hierarchy mounted here; a cgroup2 mount beside v1 ones is the hybrid layout.
 cgroup_layout() {
 	python3 - <<'EOF'
 own = {}

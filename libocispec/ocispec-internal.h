@@ -26,8 +26,8 @@ struct ocispec_field {
 	const char *json_name;
 	enum ocispec_kind kind;
 	unsigned flags;
-	size_t offset;     /* the value, or the array/map pointer */
-	size_t aux_offset; /* has_<name> for scalars, <name>_len for arrays and maps */
+	size_t offset;      /* the value, or the array/map pointer */
+	size_t aux_offset;  /* has_<name> for scalars, <name>_len for arrays and maps */
 	size_t keys_offset; /* <name>_keys for object maps */
 	const struct ocispec_type *sub;
 };

@@ -24,20 +24,42 @@ struct oci_string_map {
  * NULL-terminated (items[len] == NULL), as execve() wants them. */
 #define OCI_MEMBER_STRING(c, s) char *c;
 #define OCI_MEMBER_BOOL(c, s) bool c, has_##c;
-#define OCI_MEMBER_INT64(c, s) int64_t c; bool has_##c;
-#define OCI_MEMBER_UINT64(c, s) uint64_t c; bool has_##c;
-#define OCI_MEMBER_INT32(c, s) int32_t c; bool has_##c;
-#define OCI_MEMBER_UINT32(c, s) uint32_t c; bool has_##c;
-#define OCI_MEMBER_UINT16(c, s) uint16_t c; bool has_##c;
+#define OCI_MEMBER_INT64(c, s)                                                                     \
+	int64_t c;                                                                                 \
+	bool has_##c;
+#define OCI_MEMBER_UINT64(c, s)                                                                    \
+	uint64_t c;                                                                                \
+	bool has_##c;
+#define OCI_MEMBER_INT32(c, s)                                                                     \
+	int32_t c;                                                                                 \
+	bool has_##c;
+#define OCI_MEMBER_UINT32(c, s)                                                                    \
+	uint32_t c;                                                                                \
+	bool has_##c;
+#define OCI_MEMBER_UINT16(c, s)                                                                    \
+	uint16_t c;                                                                                \
+	bool has_##c;
 #define OCI_MEMBER_OBJECT(c, s) struct oci_##s *c;
-#define OCI_MEMBER_OBJECT_ARRAY(c, s) struct oci_##s *c; size_t c##_len;
-#define OCI_MEMBER_OBJECT_MAP(c, s) struct oci_##s *c; char **c##_keys; size_t c##_len;
-#define OCI_MEMBER_STRING_ARRAY(c, s) char **c; size_t c##_len;
-#define OCI_MEMBER_UINT32_ARRAY(c, s) uint32_t *c; size_t c##_len;
+#define OCI_MEMBER_OBJECT_ARRAY(c, s)                                                              \
+	struct oci_##s *c;                                                                         \
+	size_t c##_len;
+#define OCI_MEMBER_OBJECT_MAP(c, s)                                                                \
+	struct oci_##s *c;                                                                         \
+	char **c##_keys;                                                                           \
+	size_t c##_len;
+#define OCI_MEMBER_STRING_ARRAY(c, s)                                                              \
+	char **c;                                                                                  \
+	size_t c##_len;
+#define OCI_MEMBER_UINT32_ARRAY(c, s)                                                              \
+	uint32_t *c;                                                                               \
+	size_t c##_len;
 #define OCI_MEMBER_STRING_MAP(c, s) struct oci_string_map *c;
 #define OCI_MEMBER(T, kind, c, j, s, flags) OCI_MEMBER_##kind(c, s)
 
-#define OCI_DECLARE_STRUCT(name) struct oci_##name { OCI_FIELDS_##name(OCI_MEMBER, _) };
+#define OCI_DECLARE_STRUCT(name)                                                                   \
+	struct oci_##name {                                                                        \
+		OCI_FIELDS_##name(OCI_MEMBER, _)                                                   \
+	};
 OCI_ALL_TYPES(OCI_DECLARE_STRUCT)
 #undef OCI_DECLARE_STRUCT
 

@@ -21,7 +21,7 @@
 #define OCI_SHAPE_UINT16(T, c, s) OCI_AUX_HAS(T, c), 0, NULL
 #define OCI_SHAPE_OBJECT(T, c, s) 0, 0, &oci_type_##s
 #define OCI_SHAPE_OBJECT_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, &oci_type_##s
-#define OCI_SHAPE_OBJECT_MAP(T, c, s)                                                             \
+#define OCI_SHAPE_OBJECT_MAP(T, c, s)                                                              \
 	OCI_AUX_LEN(T, c), offsetof(struct oci_##T, c##_keys), &oci_type_##s
 #define OCI_SHAPE_STRING_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, NULL
 #define OCI_SHAPE_UINT32_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, NULL
@@ -31,7 +31,7 @@
 	{j, OCI_KIND_##kind, fl, offsetof(struct oci_##T, c), OCI_SHAPE_##kind(T, c, s)},
 
 #define OCI_DEFINE_TYPE(name)                                                                      \
-	static const struct ocispec_field oci_fields_##name[] = {                                 \
+	static const struct ocispec_field oci_fields_##name[] = {                                  \
 		OCI_FIELDS_##name(OCI_FIELD_ENTRY, name)};                                         \
 	const struct ocispec_type oci_type_##name = {                                              \
 		#name, sizeof(struct oci_##name), oci_fields_##name,                               \
@@ -44,6 +44,10 @@ static int check_spec(const struct oci_spec *spec, const char *doc_name, char **
 	char *why = NULL;
 	if (oci_check_version(spec->oci_version, &why) == 0)
 		return 0;
+	if (err == NULL) {
+		free(why);
+		return -1;
+	}
 	int n = asprintf(err, "%s: .ociVersion: %s", doc_name, why ? why : "out of memory");
 	if (n < 0)
 		*err = NULL;
@@ -61,7 +65,7 @@ static int check_nothing(const void *obj, const char *doc_name, char **err)
 	static int check_##name##_document(struct oci_##name **out, const char *doc_name,          \
 					   char **err)                                             \
 	{                                                                                          \
-		if (check(*out, doc_name ? doc_name : #name, err) == 0)                           \
+		if (check(*out, doc_name ? doc_name : #name, err) == 0)                            \
 			return 0;                                                                  \
 		oci_##name##_free(*out);                                                           \
 		*out = NULL;                                                                       \

@@ -8,9 +8,9 @@ static struct {
 } opts;
 
 static const struct petrel_option delete_options[] = {
-    {"force", 'f', PETREL_OPT_BOOL, &opts.force, NULL,
-     "kill the container with SIGKILL first if it is still running"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"force", 'f', PETREL_OPT_BOOL, &opts.force, NULL,
+	 "kill the container with SIGKILL first if it is still running"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int command_delete(const struct petrel_global *global, int argc, char **argv,
@@ -22,16 +22,16 @@ static int command_delete(const struct petrel_global *global, int argc, char **a
 }
 
 const struct petrel_command petrel_command_delete = {
-    .name = "delete",
-    .usage = "<container-id>",
-    .summary = "remove a container and what it holds on the host",
-    .description = "   Removes a container that is stopped or was only created: its state\n"
-		   "   directory, its cgroup, and anything else petrel set up for it on the\n"
-		   "   host, running the poststop hooks. A running or paused container is\n"
-		   "   refused unless --force is given, which kills it first.",
-    .options = delete_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 1,
-    .max_args = 1,
-    .run = command_delete,
+	.name = "delete",
+	.usage = "<container-id>",
+	.summary = "remove a container and what it holds on the host",
+	.description = "   Removes a container that is stopped or was only created: its state\n"
+		       "   directory, its cgroup, and anything else petrel set up for it on the\n"
+		       "   host, running the poststop hooks. A running or paused container is\n"
+		       "   refused unless --force is given, which kills it first.",
+	.options = delete_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 1,
+	.max_args = 1,
+	.run = command_delete,
 };

@@ -9,9 +9,9 @@ static struct {
 } opts;
 
 static const struct petrel_option kill_options[] = {
-    {"all", 'a', PETREL_OPT_BOOL, &opts.all, NULL,
-     "send the signal to every process in the container's cgroup"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"all", 'a', PETREL_OPT_BOOL, &opts.all, NULL,
+	 "send the signal to every process in the container's cgroup"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int command_kill(const struct petrel_global *global, int argc, char **argv,
@@ -26,19 +26,20 @@ static int command_kill(const struct petrel_global *global, int argc, char **arg
 }
 
 const struct petrel_command petrel_command_kill = {
-    .name = "kill",
-    .usage = "<container-id> [signal]",
-    .summary = "send a signal (SIGTERM by default) to a container's process",
-    .description = "   Sends a signal to the container's main process, SIGTERM unless another\n"
-		   "   is named. The signal is a name, with or without \"SIG\" and in any case\n"
-		   "   (KILL, SIGKILL, sigkill), RTMIN+n or RTMAX-n, or a number.\n\n"
-		   "   With --all every process in the container's cgroup gets the signal,\n"
-		   "   not just the main one.\n\n"
-		   "   EXAMPLE:\n"
-		   "      petrel kill web1 KILL",
-    .options = kill_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 1,
-    .max_args = 2,
-    .run = command_kill,
+	.name = "kill",
+	.usage = "<container-id> [signal]",
+	.summary = "send a signal (SIGTERM by default) to a container's process",
+	.description =
+		"   Sends a signal to the container's main process, SIGTERM unless another\n"
+		"   is named. The signal is a name, with or without \"SIG\" and in any case\n"
+		"   (KILL, SIGKILL, sigkill), RTMIN+n or RTMAX-n, or a number.\n\n"
+		"   With --all every process in the container's cgroup gets the signal,\n"
+		"   not just the main one.\n\n"
+		"   EXAMPLE:\n"
+		"      petrel kill web1 KILL",
+	.options = kill_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 1,
+	.max_args = 2,
+	.run = command_kill,
 };

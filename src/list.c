@@ -11,14 +11,14 @@ static struct {
 	const char *format;
 	bool quiet;
 } opts = {
-    .format = "table",
+	.format = "table",
 };
 
 static const struct petrel_option list_options[] = {
-    {"format", 'f', PETREL_OPT_STRING, &opts.format, "table|json",
-     "output format (default: table)"},
-    {"quiet", 'q', PETREL_OPT_BOOL, &opts.quiet, NULL, "print only the container ids"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"format", 'f', PETREL_OPT_STRING, &opts.format, "table|json",
+	 "output format (default: table)"},
+	{"quiet", 'q', PETREL_OPT_BOOL, &opts.quiet, NULL, "print only the container ids"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static void print_table(struct oci_state **states, size_t n)
@@ -27,7 +27,8 @@ static void print_table(struct oci_state **states, size_t n)
 	       "OWNER");
 	for (size_t i = 0; i < n; i++)
 		printf("%-12s %-8d %-10s %-40s %-30s %s\n", states[i]->id, states[i]->pid,
-		       states[i]->status, states[i]->bundle, states[i]->created ? states[i]->created : "",
+		       states[i]->status, states[i]->bundle,
+		       states[i]->created ? states[i]->created : "",
 		       states[i]->owner ? states[i]->owner : "");
 }
 
@@ -69,16 +70,17 @@ static int command_list(const struct petrel_global *global, int argc, char **arg
 }
 
 const struct petrel_command petrel_command_list = {
-    .name = "list",
-    .usage = "",
-    .summary = "list the containers under --root",
-    .description = "   Lists every container whose state lives under the --root directory:\n"
-		   "   its id, the pid of its process, its status, its bundle, when it was\n"
-		   "   created and who owns it. --format json prints the same as a JSON array;\n"
-		   "   --quiet prints only the ids, one a line.",
-    .options = list_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 0,
-    .max_args = 0,
-    .run = command_list,
+	.name = "list",
+	.usage = "",
+	.summary = "list the containers under --root",
+	.description =
+		"   Lists every container whose state lives under the --root directory:\n"
+		"   its id, the pid of its process, its status, its bundle, when it was\n"
+		"   created and who owns it. --format json prints the same as a JSON array;\n"
+		"   --quiet prints only the ids, one a line.",
+	.options = list_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 0,
+	.max_args = 0,
+	.run = command_list,
 };

@@ -41,8 +41,9 @@ static int store_value(const struct petrel_option *o, const char *value, struct 
 	switch (o->type) {
 	case PETREL_OPT_BOOL:
 		if (parse_bool(value, o->target) < 0)
-			return petrel_error_set(err, 0, "invalid boolean value \"%s\" for flag --%s",
-						value, o->name);
+			return petrel_error_set(err, 0,
+						"invalid boolean value \"%s\" for flag --%s", value,
+						o->name);
 		return 0;
 	case PETREL_OPT_STRING:
 		*(const char **)o->target = value;
@@ -52,8 +53,8 @@ static int store_value(const struct petrel_option *o, const char *value, struct 
 		errno = 0;
 		long v = strtol(value, &end, 10);
 		if (errno || end == value || *end || v < 0 || v > INT_MAX)
-			return petrel_error_set(err, 0, "invalid value \"%s\" for flag --%s",
-						value, o->name);
+			return petrel_error_set(err, 0, "invalid value \"%s\" for flag --%s", value,
+						o->name);
 		*(int *)o->target = (int)v;
 		return 0;
 	}

@@ -22,8 +22,8 @@ struct petrel_strlist {
 };
 
 struct petrel_option {
-	const char *name;  /* long name, without dashes */
-	char short_name;   /* 0 when there is none */
+	const char *name; /* long name, without dashes */
+	char short_name;  /* 0 when there is none */
 	enum petrel_option_type type;
 	void *target;
 	const char *arg_name; /* for help: "DIR"; NULL for booleans */

@@ -32,8 +32,7 @@ static bool show_version;
 static const struct petrel_option global_options[] = {
 	{"root", 0, PETREL_OPT_STRING, &global.root, "DIR",
 	 "root directory for storage of container state (default: " PETREL_DEFAULT_ROOT ")"},
-	{"log", 0, PETREL_OPT_STRING, &global.log_path, "FILE",
-	 "log file (default: stderr)"},
+	{"log", 0, PETREL_OPT_STRING, &global.log_path, "FILE", "log file (default: stderr)"},
 	{"log-format", 0, PETREL_OPT_STRING, &global.log_format, "text|json",
 	 "log format (default: text)"},
 	{"debug", 0, PETREL_OPT_BOOL, &global.debug, NULL, "enable debug logging"},
@@ -94,8 +93,8 @@ static const struct petrel_command *find_command(const char *name)
 static int check_arg_count(const struct petrel_command *cmd, int nargs, struct petrel_error **err)
 {
 	if (cmd->min_args == cmd->max_args && nargs != cmd->min_args)
-		return petrel_error_set(err, 0, "\"%s\" requires exactly %d argument(s)",
-					cmd->name, cmd->min_args);
+		return petrel_error_set(err, 0, "\"%s\" requires exactly %d argument(s)", cmd->name,
+					cmd->min_args);
 	if (nargs < cmd->min_args)
 		return petrel_error_set(err, 0, "\"%s\" requires a minimum of %d argument(s)",
 					cmd->name, cmd->min_args);

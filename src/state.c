@@ -8,7 +8,7 @@
 #include "petrel.h"
 
 static const struct petrel_option state_options[] = {
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int command_state(const struct petrel_global *global, int argc, char **argv,
@@ -29,15 +29,15 @@ static int command_state(const struct petrel_global *global, int argc, char **ar
 }
 
 const struct petrel_command petrel_command_state = {
-    .name = "state",
-    .usage = "<container-id>",
-    .summary = "print a container's state as JSON",
-    .description = "   Prints the runtime-spec state of the container as JSON: its id, status\n"
-		   "   (created, running, paused or stopped), the pid of its process, the\n"
-		   "   bundle path, its annotations, and when it was created.",
-    .options = state_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 1,
-    .max_args = 1,
-    .run = command_state,
+	.name = "state",
+	.usage = "<container-id>",
+	.summary = "print a container's state as JSON",
+	.description = "   Prints the runtime-spec state of the container as JSON: its id, status\n"
+		       "   (created, running, paused or stopped), the pid of its process, the\n"
+		       "   bundle path, its annotations, and when it was created.",
+	.options = state_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 1,
+	.max_args = 1,
+	.run = command_state,
 };

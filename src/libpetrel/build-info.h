@@ -17,8 +17,7 @@
 #endif
 
 /* The build's features as --version prints them. */
-#define PETREL_BUILD_FEATURES                                                                      \
-	"+SECCOMP +CAP" PETREL_FEATURE_SYSTEMD PETREL_FEATURE_CRIU " +YAJL"
+#define PETREL_BUILD_FEATURES "+SECCOMP +CAP" PETREL_FEATURE_SYSTEMD PETREL_FEATURE_CRIU " +YAJL"
 #if PETREL_HAS_SYSTEMD
 #define PETREL_FEATURE_SYSTEMD " +SYSTEMD"
 #else

@@ -36,10 +36,10 @@ static int validate_namespaces(const struct oci_linux *lx, struct petrel_error *
 		const char *type = lx->namespaces[i].type;
 		if (!known_namespace(type))
 			return petrel_error_set(
-			    err, 0,
-			    "%s: .linux.namespaces[%zu].type: unknown namespace "
-			    "type \"%s\"",
-			    CONFIG_NAME, i, type);
+				err, 0,
+				"%s: .linux.namespaces[%zu].type: unknown namespace "
+				"type \"%s\"",
+				CONFIG_NAME, i, type);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(lx->namespaces[k].type, type) == 0)
 				return petrel_error_set(err, 0,

@@ -17,19 +17,19 @@
 
 struct clone_args_v2 {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-	    set_tid_size, cgroup;
+		set_tid_size, cgroup;
 };
 
 pid_t petrel_clone(unsigned long flags, int *pidfd, const int *cgroup_fd, struct petrel_error **err)
 {
 	int fd = -1;
 	struct clone_args_v2 args = {
-	    .flags = flags | (pidfd ? CLONE_PIDFD : 0),
-	    .pidfd = (uint64_t)(uintptr_t)&fd,
-	    /* A sibling made with CLONE_PARENT must not signal its parent
+		.flags = flags | (pidfd ? CLONE_PIDFD : 0),
+		.pidfd = (uint64_t)(uintptr_t)&fd,
+		/* A sibling made with CLONE_PARENT must not signal its parent
 		 * twice; the kernel requires exit_signal 0 with CLONE_PARENT
 		 * only for thread groups, so SIGCHLD is right for both. */
-	    .exit_signal = SIGCHLD,
+		.exit_signal = SIGCHLD,
 	};
 	if (cgroup_fd && *cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;

@@ -12,9 +12,9 @@
 struct petrel_created {
 	struct petrel_bundle *bundle;
 	struct petrel_container *container; /* locked */
-	pid_t pid;      /* the init */
-	int pidfd;      /* of the init */
-	int pty_master; /* in the foreground without a console socket */
+	pid_t pid;                          /* the init */
+	int pidfd;                          /* of the init */
+	int pty_master;                     /* in the foreground without a console socket */
 };
 
 /* create; with foreground, a terminal without a console socket is allowed

@@ -72,9 +72,9 @@ static int validate_for_create(const struct petrel_create_options *o, const stru
 	if ((plan->new_flags & CLONE_NEWUSER) && spec->linux &&
 	    (!spec->linux->uid_mappings_len || !spec->linux->gid_mappings_len))
 		return petrel_error_set(
-		    err, 0,
-		    "config.json: .linux.uidMappings: a new user namespace needs "
-		    "uidMappings and gidMappings");
+			err, 0,
+			"config.json: .linux.uidMappings: a new user namespace needs "
+			"uidMappings and gidMappings");
 	if (spec->linux && spec->linux->time_offsets_len && !(plan->new_flags & CLONE_NEWTIME))
 		return petrel_error_set(err, 0,
 					"config.json: .linux.timeOffsets: time offsets need a new "
@@ -113,19 +113,19 @@ static struct oci_petrel_state *new_state(const struct petrel_create_options *o,
 	else if (asprintf(&rootfs, "%s/%s", b->path, root_path) < 0)
 		rootfs = NULL;
 	struct oci_petrel_state s = {
-	    .id = (char *)o->id,
-	    .oci_version = b->spec->oci_version,
-	    .init_pid = 0,
-	    .has_init_pid = true,
-	    .init_start_time = 0,
-	    .has_init_start_time = true,
-	    .bundle = b->path,
-	    .rootfs = rootfs,
-	    .created = created,
-	    .owner_uid = geteuid(),
-	    .has_owner_uid = true,
-	    .annotations = b->spec->annotations,
-	    .hooks = b->spec->hooks,
+		.id = (char *)o->id,
+		.oci_version = b->spec->oci_version,
+		.init_pid = 0,
+		.has_init_pid = true,
+		.init_start_time = 0,
+		.has_init_start_time = true,
+		.bundle = b->path,
+		.rootfs = rootfs,
+		.created = created,
+		.owner_uid = geteuid(),
+		.has_owner_uid = true,
+		.annotations = b->spec->annotations,
+		.hooks = b->spec->hooks,
 	};
 	return ocispec_dup(&oci_type_petrel_state, &s);
 }
@@ -193,7 +193,8 @@ static int serve_init(struct petrel_created *cr, const struct oci_spec *spec, in
 			}
 			/* The init learns its pid as the host sees it, for the
 			 * state its own hooks read. */
-			if (petrel_sync_send(sock, PETREL_SYNC_HOOKS_ACK, cr->pid, NULL, -1, err) < 0)
+			if (petrel_sync_send(sock, PETREL_SYNC_HOOKS_ACK, cr->pid, NULL, -1, err) <
+			    0)
 				return -1;
 			break;
 		case PETREL_SYNC_PTY:
@@ -251,16 +252,16 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	if (petrel_ns_plan(spec->linux, &plan, err) < 0)
 		goto fail_early;
 	struct petrel_init in = {
-	    .spec = spec,
-	    .id = o->id,
-	    .bundle = cr->bundle->path,
-	    .console_fd = -1,
-	    .state_dir_fd = -1,
-	    .pty_to_parent = foreground && o->console_socket == NULL,
-	    .no_pivot = o->no_pivot,
-	    .no_new_keyring = o->no_new_keyring,
-	    .listen_fds = count_listen_fds(),
-	    .plan = &plan,
+		.spec = spec,
+		.id = o->id,
+		.bundle = cr->bundle->path,
+		.console_fd = -1,
+		.state_dir_fd = -1,
+		.pty_to_parent = foreground && o->console_socket == NULL,
+		.no_pivot = o->no_pivot,
+		.no_new_keyring = o->no_new_keyring,
+		.listen_fds = count_listen_fds(),
+		.plan = &plan,
 	};
 	in.pass_fds = in.listen_fds + o->preserve_fds;
 	in.stage1 = plan.join_flags != 0 || (plan.new_flags & CLONE_NEWTIME);
@@ -363,17 +364,33 @@ int petrel_create(const struct petrel_create_options *o, struct petrel_error **e
 	return 0;
 }
 
+/* Opens a pidfd for the init and checks that it is still the same process
+ * (its start time), so a recycled pid is never signalled. */
+static int open_init_pidfd(struct petrel_container *c, struct petrel_error **err)
+{
+	int fd = petrel_pidfd_open(c->state->init_pid, err);
+	if (fd < 0)
+		return -1;
+	if (petrel_process_start_time(c->state->init_pid, NULL) != c->state->init_start_time) {
+		close(fd);
+		return petrel_error_set(err, ESRCH, "container \"%s\" is not running", c->id);
+	}
+	return fd;
+}
+
 /* Opens exec.fifo and waits until the init has exec'd (EOF) or reported an
  * error (text, then EOF) or died. */
 static int release_init(struct petrel_container *c, struct petrel_error **err)
 {
-	cleanup_close int fifo =
-	    openat(c->dir_fd, PETREL_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0)
-		return petrel_error_errno(err, "open %s", PETREL_EXEC_FIFO);
-	cleanup_close int pidfd = petrel_pidfd_open(c->state->init_pid, err);
+	/* The pidfd first: opening the fifo lets the init go on, exec and
+	 * perhaps exit and be reaped before a pidfd could still be had. */
+	cleanup_close int pidfd = open_init_pidfd(c, err);
 	if (pidfd < 0)
 		return -1;
+	cleanup_close int fifo =
+		openat(c->dir_fd, PETREL_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return petrel_error_errno(err, "open %s", PETREL_EXEC_FIFO);
 	char text[4096];
 	size_t len = 0;
 	bool writer_seen = false;
@@ -436,20 +453,6 @@ int petrel_start(const char *root, const char *id, struct petrel_error **err)
 	return petrel_start_locked(c, err);
 }
 
-/* Opens a pidfd for the init and checks that it is still the same process
- * (its start time), so a recycled pid is never signalled. */
-static int open_init_pidfd(struct petrel_container *c, struct petrel_error **err)
-{
-	int fd = petrel_pidfd_open(c->state->init_pid, err);
-	if (fd < 0)
-		return -1;
-	if (petrel_process_start_time(c->state->init_pid, NULL) != c->state->init_start_time) {
-		close(fd);
-		return petrel_error_set(err, ESRCH, "container \"%s\" is not running", c->id);
-	}
-	return fd;
-}
-
 /* Signals every process in the init's pid namespace (kill --all before
  * cgroups know the container's processes). */
 static int signal_pid_namespace(struct petrel_container *c, int signum, struct petrel_error **err)
@@ -461,7 +464,8 @@ static int signal_pid_namespace(struct petrel_container *c, int signum, struct p
 		return petrel_error_errno(err, "container \"%s\": pid namespace", c->id);
 	if (stat("/proc/self/ns/pid", &host_ns) == 0 && host_ns.st_ino == init_ns.st_ino)
 		return petrel_error_set(
-		    err, 0, "kill --all: container \"%s\" shares petrel's pid namespace", c->id);
+			err, 0, "kill --all: container \"%s\" shares petrel's pid namespace",
+			c->id);
 	cleanup_closedir DIR *d = opendir("/proc");
 	if (d == NULL)
 		return petrel_error_errno(err, "open /proc");
@@ -501,8 +505,8 @@ int petrel_delete_locked(struct petrel_container *c, bool force, struct petrel_e
 	if (status == PETREL_STATUS_RUNNING || status == PETREL_STATUS_PAUSED) {
 		if (!force)
 			return petrel_error_set(
-			    err, 0, "cannot delete container %s that is not stopped: %s", c->id,
-			    petrel_status_name(status));
+				err, 0, "cannot delete container %s that is not stopped: %s", c->id,
+				petrel_status_name(status));
 	}
 	if (status != PETREL_STATUS_STOPPED) {
 		/* A created container's waiting init is killed too, as runc and

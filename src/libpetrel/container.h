@@ -28,8 +28,7 @@ int petrel_start(const char *root, const char *id, struct petrel_error **err);
  * killed by signal N). */
 int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bool no_subreaper,
 	       struct petrel_error **err);
-int petrel_kill(const char *root, const char *id, int signum, bool all,
-		struct petrel_error **err);
+int petrel_kill(const char *root, const char *id, int signum, bool all, struct petrel_error **err);
 int petrel_delete(const char *root, const char *id, bool force, struct petrel_error **err);
 /* The state document of one container. */
 int petrel_state(const char *root, const char *id, struct oci_state **out,

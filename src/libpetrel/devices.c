@@ -29,8 +29,8 @@ static const struct {
 	const char *path;
 	unsigned int major, minor;
 } default_devices[] = {
-	{"/dev/null", 1, 3},    {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-	{"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+	{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 static const char *type_name(mode_t type)
@@ -81,7 +81,8 @@ static int bind_host_device(int parent, const char *name, const struct device *d
 	if (!is_device(&st, d))
 		return device_error(err, 0, d, "the host's node is another device");
 	if (!exists) {
-		int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+		int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				0);
 		if (fd < 0)
 			return device_error(err, errno, d, "create the bind target");
 		close(fd);
@@ -172,7 +173,9 @@ static int device_from_config(const struct oci_device *c, struct device *d,
 	char t = c->type[0];
 	*d = (struct device){
 		.path = c->path,
-		.type = t == 'b' ? S_IFBLK : t == 'p' ? S_IFIFO : S_IFCHR,
+		.type = t == 'b'   ? S_IFBLK
+			: t == 'p' ? S_IFIFO
+				   : S_IFCHR,
 		/* fileMode is optional in the spec; 0666 is what runc uses */
 		.mode = c->has_file_mode ? c->file_mode & 07777 : 0666,
 		.uid = c->has_uid ? c->uid : 0,
@@ -221,12 +224,13 @@ int petrel_devices_create_symlinks(int rootfs_fd, struct petrel_error **err)
 		if (symlinkat(links[i].target, dev, name) == 0)
 			continue;
 		if (errno != EEXIST)
-			return petrel_error_errno(err, "symlink /dev/%s -> %s", name, links[i].target);
+			return petrel_error_errno(err, "symlink /dev/%s -> %s", name,
+						  links[i].target);
 		/* A ptmx node from the image would open another devpts
 		 * instance than the container's: the link replaces it. */
 		struct stat st;
-		if (strcmp(name, "ptmx") == 0 && fstatat(dev, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !S_ISDIR(st.st_mode)) {
+		if (strcmp(name, "ptmx") == 0 &&
+		    fstatat(dev, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
 			if (unlinkat(dev, name, 0) < 0 || symlinkat(links[i].target, dev, name) < 0)
 				return petrel_error_errno(err, "replace /dev/ptmx with a symlink");
 		}

@@ -23,21 +23,21 @@ static char *none[1];
 static struct oci_features_enabled disabled = {.enabled = false, .has_enabled = true};
 
 static struct oci_features_cgroup cgroup = {
-    .v1 = false,
-    .has_v1 = true,
-    .v2 = false,
-    .has_v2 = true,
-    .systemd = false,
-    .has_systemd = true,
-    .systemd_user = false,
-    .has_systemd_user = true,
-    .rdma = false,
-    .has_rdma = true,
+	.v1 = false,
+	.has_v1 = true,
+	.v2 = false,
+	.has_v2 = true,
+	.systemd = false,
+	.has_systemd = true,
+	.systemd_user = false,
+	.has_systemd_user = true,
+	.rdma = false,
+	.has_rdma = true,
 };
 
 static struct oci_features_seccomp seccomp = {
-    .enabled = false,
-    .has_enabled = true,
+	.enabled = false,
+	.has_enabled = true,
 };
 
 static struct oci_features_intel_rdt intel_rdt = {.enabled = false, .has_enabled = true};
@@ -49,25 +49,25 @@ static char *hooks[] = {S("prestart"),       S("createRuntime"), S("createContai
 			S("startContainer"), S("poststart"),     S("poststop")};
 
 static struct oci_features_linux features_linux = {
-    .namespaces = (char **)petrel_ns_types,
-    .namespaces_len = PETREL_NS_COUNT,
-    .capabilities = (char **)petrel_cap_names,
-    .cgroup = &cgroup,
-    .seccomp = &seccomp,
-    .apparmor = &disabled,
-    .selinux = &disabled,
-    .intel_rdt = &intel_rdt,
-    .mount_extensions = &mount_extensions,
-    .net_devices = &disabled,
+	.namespaces = (char **)petrel_ns_types,
+	.namespaces_len = PETREL_NS_COUNT,
+	.capabilities = (char **)petrel_cap_names,
+	.cgroup = &cgroup,
+	.seccomp = &seccomp,
+	.apparmor = &disabled,
+	.selinux = &disabled,
+	.intel_rdt = &intel_rdt,
+	.mount_extensions = &mount_extensions,
+	.net_devices = &disabled,
 };
 
 static struct oci_features features = {
-    .oci_version_min = S(OCI_SPEC_VERSION_MIN),
-    .oci_version_max = S(OCI_SPEC_VERSION_MAX),
-    .hooks = hooks,
-    .hooks_len = sizeof(hooks) / sizeof(hooks[0]),
-    .mount_options = none,
-    .linux = &features_linux,
+	.oci_version_min = S(OCI_SPEC_VERSION_MIN),
+	.oci_version_max = S(OCI_SPEC_VERSION_MAX),
+	.hooks = hooks,
+	.hooks_len = sizeof(hooks) / sizeof(hooks[0]),
+	.mount_options = none,
+	.linux = &features_linux,
 };
 
 int petrel_features(struct oci_features **out, struct petrel_error **err)

@@ -317,11 +317,11 @@ static int run_hook(const char *kind, const struct oci_hook *hook, const char *s
 		close(steal_fd(&stdin_w));
 	}
 	struct hook_child child = {
-	    .pid = pid,
-	    .pidfd = pidfd,
-	    .stdin_fd = steal_fd(&stdin_w),
-	    .data = state_json ? state_json : "",
-	    .len = state_json ? strlen(state_json) : 0,
+		.pid = pid,
+		.pidfd = pidfd,
+		.stdin_fd = steal_fd(&stdin_w),
+		.data = state_json ? state_json : "",
+		.len = state_json ? strlen(state_json) : 0,
 	};
 	int r = wait_hook(&child, deadline, &status);
 	if (child.stdin_fd >= 0)

@@ -68,7 +68,7 @@ static int enter_namespaces(struct petrel_init *in, struct petrel_error **err)
 		if (unshare(CLONE_NEWUSER) < 0)
 			return petrel_error_errno(err, "create user namespace");
 		if (petrel_sync_send(in->sync_fd, PETREL_SYNC_USERMAP, getpid(), NULL, -1, err) <
-			0 ||
+			    0 ||
 		    petrel_sync_expect(in->sync_fd, PETREL_SYNC_USERMAP_ACK, &msg, err) < 0)
 			return -1;
 		flags &= ~CLONE_NEWUSER;
@@ -142,13 +142,13 @@ static int run_container_hooks(struct petrel_init *in, const char *kind,
 		return 0;
 	/* The state a hook reads: the same document `petrel state` prints. */
 	struct oci_state state = {
-	    .oci_version = in->spec->oci_version,
-	    .id = (char *)in->id,
-	    .status = (char *)status,
-	    .pid = in->host_pid,
-	    .has_pid = true,
-	    .bundle = (char *)in->bundle,
-	    .annotations = in->spec->annotations,
+		.oci_version = in->spec->oci_version,
+		.id = (char *)in->id,
+		.status = (char *)status,
+		.pid = in->host_pid,
+		.has_pid = true,
+		.bundle = (char *)in->bundle,
+		.annotations = in->spec->annotations,
 	};
 	cleanup_free char *json = NULL;
 	char *why = NULL;
@@ -206,6 +206,10 @@ static int switch_user(struct petrel_init *in, struct petrel_error **err)
 	char buf[8] = "";
 	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && strncmp(buf, "deny", 4) == 0)
 		setgroups_allowed = false;
+	/* The terminal belongs to the process's user, as a login's would. */
+	if (p->terminal && p->user && fchown(STDIN_FILENO, p->user->uid, p->user->gid) < 0)
+		return petrel_error_errno(err, "chown the terminal to %u:%u", p->user->uid,
+					  p->user->gid);
 	if (p->user && petrel_process_set_user(p->user, setgroups_allowed, err) < 0)
 		return -1;
 	petrel_process_set_umask(p->user);
@@ -291,11 +295,11 @@ void petrel_init_main(struct petrel_init *in)
 	const struct oci_process *p = spec->process;
 	const struct oci_hooks *hooks = spec->hooks;
 	struct petrel_rootfs rootfs = {
-	    .spec = spec,
-	    .bundle = in->bundle,
-	    .no_pivot = in->no_pivot,
-	    .in_user_ns = ((in->plan->new_flags | in->plan->join_flags) & CLONE_NEWUSER) != 0,
-	    .rootfs_fd = -1,
+		.spec = spec,
+		.bundle = in->bundle,
+		.no_pivot = in->no_pivot,
+		.in_user_ns = ((in->plan->new_flags | in->plan->join_flags) & CLONE_NEWUSER) != 0,
+		.rootfs_fd = -1,
 	};
 	cleanup_free char *executable = NULL;
 	char **env = NULL;
@@ -319,8 +323,8 @@ void petrel_init_main(struct petrel_init *in)
 		goto fail;
 
 	/* The process: its attributes, its user and capabilities. */
-	if (apply_process_attributes(in, &err) < 0 ||
-	    switch_user(in, &err) < 0 || petrel_process_find_executable(p, &executable, &err) < 0)
+	if (apply_process_attributes(in, &err) < 0 || switch_user(in, &err) < 0 ||
+	    petrel_process_find_executable(p, &executable, &err) < 0)
 		goto fail;
 	env = build_environ(in, &err);
 	if (env == NULL || prepare_fds(in, &err) < 0)

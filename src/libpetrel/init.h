@@ -13,18 +13,18 @@ struct petrel_init {
 	const struct oci_spec *spec;
 	const char *id;
 	const char *bundle;
-	int sync_fd;         /* the init's end of the sync socketpair */
-	int state_dir_fd;    /* O_PATH fd of the container's state directory */
-	int console_fd;      /* connected --console-socket, or -1 */
-	bool pty_to_parent;  /* send the pty master to petrel (run in the foreground) */
+	int sync_fd;        /* the init's end of the sync socketpair */
+	int state_dir_fd;   /* O_PATH fd of the container's state directory */
+	int console_fd;     /* connected --console-socket, or -1 */
+	bool pty_to_parent; /* send the pty master to petrel (run in the foreground) */
 	bool no_pivot;
 	bool no_new_keyring;
-	int pass_fds;        /* fds 3..3+pass_fds-1 go to the process */
-	int listen_fds;      /* of which the first listen_fds are $LISTEN_FDS */
-	bool stage1;         /* namespaces are joined/unshared here, not by clone */
+	int pass_fds;   /* fds 3..3+pass_fds-1 go to the process */
+	int listen_fds; /* of which the first listen_fds are $LISTEN_FDS */
+	bool stage1;    /* namespaces are joined/unshared here, not by clone */
 	struct petrel_ns_plan *plan;
 	struct petrel_caps caps;
-	int host_pid;        /* the init's pid as petrel sees it */
+	int host_pid; /* the init's pid as petrel sees it */
 };
 
 /* Runs the init: namespaces, rootfs, process setup, wait for start, execve.

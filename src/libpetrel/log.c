@@ -74,7 +74,7 @@ static void write_line(enum petrel_log_level level, const char *msg)
 	char *line = NULL;
 	if (log_format == PETREL_LOG_JSON) {
 		struct oci_log_entry entry = {
-		    .level = (char *)level_names[level], .msg = (char *)msg, .time = now};
+			.level = (char *)level_names[level], .msg = (char *)msg, .time = now};
 		char *json = NULL, *err = NULL;
 		if (oci_log_entry_generate(&entry, false, &json, NULL, &err) == 0 &&
 		    asprintf(&line, "%s\n", json) < 0)

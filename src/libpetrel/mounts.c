@@ -23,14 +23,14 @@
 /* ------------------------------------------------------------ options */
 
 enum option_kind {
-	OPT_NOTHING,    /* accepted, no effect ("defaults") */
-	OPT_SET,        /* sets an MS_* flag */
-	OPT_CLEAR,      /* clears an MS_* flag */
-	OPT_ATIME,      /* selects the atime mode (last one wins) */
+	OPT_NOTHING, /* accepted, no effect ("defaults") */
+	OPT_SET,     /* sets an MS_* flag */
+	OPT_CLEAR,   /* clears an MS_* flag */
+	OPT_ATIME,   /* selects the atime mode (last one wins) */
 	OPT_PROPAGATION,
-	OPT_REC_SET,    /* sets a MOUNT_ATTR_* recursively */
-	OPT_REC_CLEAR,  /* clears a MOUNT_ATTR_* recursively */
-	OPT_REC_ATIME,  /* selects the atime mode recursively */
+	OPT_REC_SET,   /* sets a MOUNT_ATTR_* recursively */
+	OPT_REC_CLEAR, /* clears a MOUNT_ATTR_* recursively */
+	OPT_REC_ATIME, /* selects the atime mode recursively */
 	OPT_IDMAP,
 	OPT_RIDMAP,
 	OPT_TMPCOPYUP,
@@ -293,7 +293,8 @@ static int follow_dangling(int dir, const char *name, const char *prefix, const 
 	target[n] = '\0';
 	cleanup_free char *joined = NULL;
 	int parent_len = (int)(strlen(prefix) - strlen(name));
-	if (asprintf(&joined, "%.*s%s%s", target[0] == '/' ? 0 : parent_len, prefix, target, rest) < 0)
+	if (asprintf(&joined, "%.*s%s%s", target[0] == '/' ? 0 : parent_len, prefix, target, rest) <
+	    0)
 		return petrel_error_set(err, ENOMEM, "resolve \"%s\"", prefix);
 	*redirect = petrel_path_clean(joined);
 	if (*redirect == NULL)
@@ -315,17 +316,20 @@ static int create_missing(int root_fd, const char *path, enum petrel_path_kind k
 		cleanup_free char *name = strndup(p, (size_t)(end - p));
 		if (prefix == NULL || name == NULL)
 			return petrel_error_set(err, ENOMEM, "create \"%s\"", path);
-		int fd = petrel_openat2(root_fd, prefix, O_PATH | O_CLOEXEC, PETREL_RESOLVE_IN_ROOTFS);
+		int fd = petrel_openat2(root_fd, prefix, O_PATH | O_CLOEXEC,
+					PETREL_RESOLVE_IN_ROOTFS);
 		if (fd < 0) {
 			if (errno != ENOENT)
 				return petrel_error_errno(err, "open \"%s\" in the rootfs", prefix);
 			int dir = parent >= 0 ? parent : root_fd;
 			struct stat st;
-			if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
 				return follow_dangling(dir, name, prefix, end, redirect, err);
 			int r;
 			if (*end == '\0' && kind == PETREL_PATH_FILE) {
-				r = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				r = openat(dir, name,
+					   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 					   0644);
 				if (r >= 0)
 					close(r);
@@ -333,8 +337,10 @@ static int create_missing(int root_fd, const char *path, enum petrel_path_kind k
 				r = mkdirat(dir, name, 0755);
 			}
 			if (r < 0 && errno != EEXIST)
-				return petrel_error_errno(err, "create \"%s\" in the rootfs", prefix);
-			fd = petrel_openat2(root_fd, prefix, O_PATH | O_CLOEXEC, PETREL_RESOLVE_IN_ROOTFS);
+				return petrel_error_errno(err, "create \"%s\" in the rootfs",
+							  prefix);
+			fd = petrel_openat2(root_fd, prefix, O_PATH | O_CLOEXEC,
+					    PETREL_RESOLVE_IN_ROOTFS);
 			if (fd < 0)
 				return petrel_error_errno(err, "open \"%s\" in the rootfs", prefix);
 		}
@@ -353,7 +359,8 @@ int petrel_open_or_create_in_root(int root_fd, const char *path, enum petrel_pat
 	if (work == NULL)
 		return petrel_error_set(err, ENOMEM, "open \"%s\"", path);
 	for (int round = 0; round <= MAX_SYMLINKS; round++) {
-		int fd = petrel_openat2(root_fd, work, O_PATH | O_CLOEXEC, PETREL_RESOLVE_IN_ROOTFS);
+		int fd =
+			petrel_openat2(root_fd, work, O_PATH | O_CLOEXEC, PETREL_RESOLVE_IN_ROOTFS);
 		if (fd >= 0) {
 			*out_fd = fd;
 			return 0;
@@ -456,15 +463,16 @@ static char *join_options(const struct oci_mount *m)
 
 /* The error of a mount entry: `mount "proc" on "/proc" (type proc): <step>`;
  * an EINVAL shows the options, the usual culprit. */
-static int fail(struct petrel_error **err, int errnum, const struct oci_mount *m,
-		const char *step)
+int petrel_mount_error(struct petrel_error **err, int errnum, const struct oci_mount *m,
+		       const char *step)
 {
 	cleanup_free char *options = join_options(m);
 	bool show = errnum == EINVAL && options != NULL;
 	return petrel_error_set(err, errnum, "mount \"%s\" on \"%s\" (type %s%s%s%s)%s%s",
 				m->source ? m->source : "none", m->destination,
 				m->type ? m->type : "none", show ? ", options \"" : "",
-				show ? options : "", show ? "\"" : "", step ? ": " : "", step ? step : "");
+				show ? options : "", show ? "\"" : "", step ? ": " : "",
+				step ? step : "");
 }
 
 bool petrel_mount_is_bind(const struct oci_mount *m)
@@ -477,8 +485,8 @@ bool petrel_mount_is_bind(const struct oci_mount *m)
 	return false;
 }
 
-static int write_id_map(pid_t pid, const char *file, const struct oci_id_mapping *map, size_t len,
-			struct petrel_error **err)
+static int write_id_map(const char *proc_pid, const char *file, const struct oci_id_mapping *map,
+			size_t len, struct petrel_error **err)
 {
 	char path[64];
 	cleanup_free char *text = NULL;
@@ -493,7 +501,7 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_id_mapping
 		return petrel_error_errno(err, "idmap");
 	}
 	buf = NULL;
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	snprintf(path, sizeof(path), "/proc/%s/%s", proc_pid, file);
 	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, text, size) != (ssize_t)size)
 		return petrel_error_errno(err, "write %s \"%s\"", file, text);
@@ -501,7 +509,9 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_id_mapping
 }
 
 /* A user namespace holding the idmapped mount's mappings: a child unshares
- * it and waits while its maps are written and the namespace is opened. */
+ * it and waits while its maps are written and the namespace is opened. The
+ * child names itself as /proc knows it: /proc may belong to another PID
+ * namespace than fork()'s return value. */
 static int open_idmap_userns(const struct oci_id_mapping *uids, size_t uids_len,
 			     const struct oci_id_mapping *gids, size_t gids_len, int *out,
 			     struct petrel_error **err)
@@ -517,26 +527,35 @@ static int open_idmap_userns(const struct oci_id_mapping *uids, size_t uids_len,
 	pid_t pid = fork();
 	int fork_errno = errno;
 	if (pid == 0) {
-		char c = unshare(CLONE_NEWUSER) == 0 ? '1' : '0';
+		char self[24] = "";
+		ssize_t n = -1;
 		close(ready[0]);
 		close(hold[1]);
-		if (write(ready[1], &c, 1) == 1 && c == '1')
-			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+		if (unshare(CLONE_NEWUSER) == 0)
+			n = readlink("/proc/self", self, sizeof(self) - 1);
+		if (n > 0 && write(ready[1], self, (size_t)n) == n) {
+			close(ready[1]);
+			while (read(hold[0], self, 1) < 0 && errno == EINTR)
 				;
+		}
 		_exit(0);
 	}
 	close(ready[1]);
 	close(hold[0]);
-	char c = 0;
+	char self[24] = "";
+	ssize_t n = -1;
 	int r = -1;
+	if (pid > 0)
+		while ((n = read(ready[0], self, sizeof(self) - 1)) < 0 && errno == EINTR)
+			;
 	if (pid < 0)
 		petrel_error_set(err, fork_errno, "fork");
-	else if (read(ready[0], &c, 1) != 1 || c != '1')
+	else if (n <= 0 || strspn(self, "0123456789") != (size_t)n)
 		petrel_error_set(err, 0, "create a user namespace for the idmapped mount");
-	else if (write_id_map(pid, "uid_map", uids, uids_len, err) == 0 &&
-		 write_id_map(pid, "gid_map", gids, gids_len, err) == 0) {
+	else if (write_id_map(self, "uid_map", uids, uids_len, err) == 0 &&
+		 write_id_map(self, "gid_map", gids, gids_len, err) == 0) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%s/ns/user", self);
 		*out = open(path, O_RDONLY | O_CLOEXEC);
 		r = *out < 0 ? petrel_error_errno(err, "open %s", path) : 0;
 	}
@@ -560,48 +579,51 @@ static int set_idmap(const struct petrel_mount_context *ctx, const struct oci_mo
 		gids_len = ctx->lx->gid_mappings_len;
 	}
 	if (uids == NULL || gids == NULL || uids_len == 0 || gids_len == 0)
-		return fail(err, 0, m,
-			    "idmap needs uidMappings and gidMappings, on the mount or the container");
+		return petrel_mount_error(
+			err, 0, m,
+			"idmap needs uidMappings and gidMappings, on the mount or the container");
 	if (ctx->in_user_ns)
-		return fail(err, ENOTSUP, m,
-			    "idmapped mounts inside a user namespace are not supported yet");
+		return petrel_mount_error(
+			err, ENOTSUP, m,
+			"idmapped mounts inside a user namespace are not supported yet");
 	cleanup_close int userns = -1;
 	if (open_idmap_userns(uids, uids_len, gids, gids_len, &userns, err) < 0)
 		return petrel_error_prefix(err, "mount \"%s\" on \"%s\"", m->source,
 					   m->destination);
-	struct petrel_mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	struct petrel_mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
+					 .userns_fd = (uint64_t)userns};
 	unsigned int flags = AT_EMPTY_PATH | (o->idmap_recursive ? AT_RECURSIVE : 0);
 	if (petrel_mount_setattr(tree, "", flags, &attr) < 0)
-		return fail(err, errno, m, "idmap");
+		return petrel_mount_error(err, errno, m, "idmap");
 	return 0;
 }
 
 /* Per-mount attributes (on mnt_fd alone, or its whole tree) and the r-options
  * (always its whole tree). */
-static int set_attributes(const struct oci_mount *m, const struct petrel_mount_options *o,
-			  int mnt_fd, bool per_mount_recursive, struct petrel_error **err)
+int petrel_mount_set_attributes(const struct oci_mount *m, const struct petrel_mount_options *o,
+				int mnt_fd, bool per_mount_recursive, struct petrel_error **err)
 {
 	struct petrel_mount_attr attr = {0};
 	petrel_mount_options_attr(o, &attr.attr_set, &attr.attr_clr);
 	unsigned int flags = AT_EMPTY_PATH | (per_mount_recursive ? AT_RECURSIVE : 0);
 	if ((attr.attr_set || attr.attr_clr) && petrel_mount_setattr(mnt_fd, "", flags, &attr) < 0)
-		return fail(err, errno, m, "set the mount flags");
+		return petrel_mount_error(err, errno, m, "set the mount flags");
 	attr = (struct petrel_mount_attr){.attr_set = o->rec_set, .attr_clr = o->rec_clr};
 	if ((attr.attr_set || attr.attr_clr) &&
 	    petrel_mount_setattr(mnt_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
-		return fail(err, errno, m, "set the recursive mount attributes");
+		return petrel_mount_error(err, errno, m, "set the recursive mount attributes");
 	return 0;
 }
 
-static int set_propagation(const struct oci_mount *m, const struct petrel_mount_options *o,
-			   int mnt_fd, struct petrel_error **err)
+int petrel_mount_set_propagation(const struct oci_mount *m, const struct petrel_mount_options *o,
+				 int mnt_fd, struct petrel_error **err)
 {
 	for (size_t i = 0; i < o->propagation_len; i++) {
 		unsigned long p = o->propagation[i];
 		struct petrel_mount_attr attr = {.propagation = p & ~(unsigned long)MS_REC};
 		unsigned int flags = AT_EMPTY_PATH | ((p & MS_REC) ? AT_RECURSIVE : 0);
 		if (petrel_mount_setattr(mnt_fd, "", flags, &attr) < 0)
-			return fail(err, errno, m, "set the propagation");
+			return petrel_mount_error(err, errno, m, "set the propagation");
 	}
 	return 0;
 }
@@ -611,24 +633,24 @@ static int set_propagation(const struct oci_mount *m, const struct petrel_mount_
  * target_fd. The flags are set with mount_setattr(2), which changes only what
  * the options name: the flags the kernel locked on the source stay as they
  * are, where a MS_REMOUNT would have to repeat them. */
-static int bind_onto(const struct petrel_mount_context *ctx, const struct oci_mount *m,
-		     const struct petrel_mount_options *o, int source_fd, int target_fd,
-		     bool attrs_recursive, struct petrel_error **err)
+int petrel_mount_bind_onto(const struct petrel_mount_context *ctx, const struct oci_mount *m,
+			   const struct petrel_mount_options *o, int source_fd, int target_fd,
+			   bool attrs_recursive, struct petrel_error **err)
 {
 	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
 	if (o->flags & MS_REC)
 		flags |= AT_RECURSIVE;
 	cleanup_close int tree = petrel_open_tree(source_fd, "", flags);
 	if (tree < 0)
-		return fail(err, errno, m, NULL);
+		return petrel_mount_error(err, errno, m, NULL);
 	if (o->idmap && set_idmap(ctx, m, o, tree, err) < 0)
 		return -1;
-	if (set_attributes(m, o, tree, attrs_recursive, err) < 0)
+	if (petrel_mount_set_attributes(m, o, tree, attrs_recursive, err) < 0)
 		return -1;
 	if (petrel_move_mount(tree, "", target_fd, "",
 			      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail(err, errno, m, NULL);
-	return set_propagation(m, o, tree, err);
+		return petrel_mount_error(err, errno, m, NULL);
+	return petrel_mount_set_propagation(m, o, tree, err);
 }
 
 static char *source_path(const char *bundle, const char *source)
@@ -646,14 +668,14 @@ static int mount_bind_entry(const struct petrel_mount_context *ctx, const struct
 			    struct petrel_error **err)
 {
 	if (m->source == NULL || m->source[0] == '\0')
-		return fail(err, 0, m, "a bind mount needs a source");
+		return petrel_mount_error(err, 0, m, "a bind mount needs a source");
 	cleanup_free char *source = source_path(ctx->bundle, m->source);
 	if (source == NULL)
-		return fail(err, ENOMEM, m, NULL);
+		return petrel_mount_error(err, ENOMEM, m, NULL);
 	cleanup_close int source_fd = open(source, O_PATH | O_CLOEXEC);
 	struct stat st;
 	if (source_fd < 0 || fstat(source_fd, &st) < 0)
-		return fail(err, errno, m, "open the source");
+		return petrel_mount_error(err, errno, m, "open the source");
 	cleanup_close int target_fd = -1;
 	enum petrel_path_kind kind = S_ISDIR(st.st_mode) ? PETREL_PATH_DIR : PETREL_PATH_FILE;
 	if (o->flags & MS_REMOUNT) {
@@ -661,15 +683,15 @@ static int mount_bind_entry(const struct petrel_mount_context *ctx, const struct
 		target_fd = petrel_openat2(ctx->rootfs_fd, dest, O_PATH | O_CLOEXEC,
 					   PETREL_RESOLVE_IN_ROOTFS);
 		if (target_fd < 0)
-			return fail(err, errno, m, NULL);
-		if (set_attributes(m, o, target_fd, false, err) < 0)
+			return petrel_mount_error(err, errno, m, NULL);
+		if (petrel_mount_set_attributes(m, o, target_fd, false, err) < 0)
 			return -1;
-		return set_propagation(m, o, target_fd, err);
+		return petrel_mount_set_propagation(m, o, target_fd, err);
 	}
 	if (petrel_open_or_create_in_root(ctx->rootfs_fd, dest, kind, &target_fd, err) < 0)
 		return petrel_error_prefix(err, "mount \"%s\" on \"%s\"", m->source,
 					   m->destination);
-	return bind_onto(ctx, m, o, source_fd, target_fd, false, err);
+	return petrel_mount_bind_onto(ctx, m, o, source_fd, target_fd, false, err);
 }
 
 /* After mount(2) onto the fd of dest, that fd still names the directory
@@ -683,14 +705,14 @@ static int open_new_mount(int rootfs_fd, const char *dest, int under_fd, const s
 		return petrel_error_prefix(err, "mount on \"%s\"", m->destination);
 	int fd = petrel_openat2(rootfs_fd, dest, O_PATH | O_CLOEXEC, PETREL_RESOLVE_IN_ROOTFS);
 	if (fd < 0)
-		return fail(err, errno, m, "open the new mount");
+		return petrel_mount_error(err, errno, m, "open the new mount");
 	if (petrel_mount_id(fd, &id, err) < 0) {
 		close(fd);
 		return petrel_error_prefix(err, "mount on \"%s\"", m->destination);
 	}
 	if (id == under_id) {
 		close(fd);
-		return fail(err, 0, m, "the new mount is not at the destination");
+		return petrel_mount_error(err, 0, m, "the new mount is not at the destination");
 	}
 	*out = fd;
 	return 0;
@@ -720,19 +742,19 @@ static int copy_tree(int src, int dst, const char *where, int depth, struct petr
 		if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(dst, name, 0700) < 0)
 				return petrel_error_errno(err, "tmpcopyup \"%s/%s\"", where, name);
-			cleanup_close int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-								O_CLOEXEC);
-			cleanup_close int d = openat(dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-								O_CLOEXEC);
+			cleanup_close int s =
+				openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int d =
+				openat(dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (s < 0 || d < 0)
 				return petrel_error_errno(err, "tmpcopyup \"%s/%s\"", where, name);
 			if (copy_tree(s, d, where, depth + 1, err) < 0)
 				return -1;
 		} else if (S_ISREG(st.st_mode)) {
 			cleanup_close int s = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			cleanup_close int d = openat(dst, name,
-						     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-						     0600);
+			cleanup_close int d =
+				openat(dst, name,
+				       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 			char buf[65536];
 			ssize_t n = 0;
 			r = s < 0 || d < 0 ? -1 : 0;
@@ -772,33 +794,33 @@ static int bind_host_instead(const struct petrel_mount_context *ctx, const struc
 		     m->type, m->destination, host);
 	cleanup_close int source_fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (source_fd < 0)
-		return fail(err, errno, m, "open the host's instance");
+		return petrel_mount_error(err, errno, m, "open the host's instance");
 	struct petrel_mount_options bind = *o;
 	bind.flags |= MS_BIND | MS_REC;
-	return bind_onto(ctx, m, &bind, source_fd, target_fd, true, err);
+	return petrel_mount_bind_onto(ctx, m, &bind, source_fd, target_fd, true, err);
 }
 
-static int mount_filesystem_entry(const struct petrel_mount_context *ctx,
-				  const struct oci_mount *m, const struct petrel_mount_options *o,
-				  const char *dest, const char *type, struct petrel_error **err)
+int petrel_mount_filesystem(const struct petrel_mount_context *ctx, const struct oci_mount *m,
+			    const struct petrel_mount_options *o, const char *dest,
+			    const char *type, struct petrel_error **err)
 {
 	cleanup_close int target_fd = -1;
 	if (o->flags & MS_REMOUNT) {
 		target_fd = petrel_openat2(ctx->rootfs_fd, dest, O_PATH | O_CLOEXEC,
 					   PETREL_RESOLVE_IN_ROOTFS);
 		if (target_fd < 0)
-			return fail(err, errno, m, NULL);
-	} else if (petrel_open_or_create_in_root(ctx->rootfs_fd, dest, PETREL_PATH_DIR,
-						 &target_fd, err) < 0) {
-		return petrel_error_prefix(err, "mount \"%s\" on \"%s\"", m->source ? m->source : type,
-					   m->destination);
+			return petrel_mount_error(err, errno, m, NULL);
+	} else if (petrel_open_or_create_in_root(ctx->rootfs_fd, dest, PETREL_PATH_DIR, &target_fd,
+						 err) < 0) {
+		return petrel_error_prefix(err, "mount \"%s\" on \"%s\"",
+					   m->source ? m->source : type, m->destination);
 	}
 	cleanup_close int old_content = -1;
 	unsigned long flags = o->flags;
 	if (o->tmpcopyup) {
 		old_content = openat(target_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (old_content < 0)
-			return fail(err, errno, m, "tmpcopyup");
+			return petrel_mount_error(err, errno, m, "tmpcopyup");
 		flags &= ~(unsigned long)MS_RDONLY; /* until the copy is done */
 	}
 	char target[PETREL_PROC_FD_PATH_SIZE];
@@ -810,7 +832,7 @@ static int mount_filesystem_entry(const struct petrel_mount_context *ctx,
 			return bind_host_instead(ctx, m, o, target_fd, "/sys", err);
 		if (e == EPERM && ctx->in_user_ns && strcmp(type, "mqueue") == 0)
 			return bind_host_instead(ctx, m, o, target_fd, "/dev/mqueue", err);
-		return fail(err, e, m, NULL);
+		return petrel_mount_error(err, e, m, NULL);
 	}
 	if (o->propagation_len == 0 && o->rec_set == 0 && o->rec_clr == 0 && !o->tmpcopyup)
 		return 0;
@@ -823,248 +845,15 @@ static int mount_filesystem_entry(const struct petrel_mount_context *ctx,
 		if (copy_tree(old_content, mnt_fd, m->destination, 0, err) < 0)
 			return petrel_error_prefix(err, "mount on \"%s\"", m->destination);
 		struct petrel_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-		if ((o->flags & MS_RDONLY) && petrel_mount_setattr(mnt_fd, "", AT_EMPTY_PATH, &ro) < 0)
-			return fail(err, errno, m, "make read-only");
+		if ((o->flags & MS_RDONLY) &&
+		    petrel_mount_setattr(mnt_fd, "", AT_EMPTY_PATH, &ro) < 0)
+			return petrel_mount_error(err, errno, m, "make read-only");
 	}
 	struct petrel_mount_options rec_only = *o;
 	rec_only.flags = rec_only.cleared = 0;
-	if (set_attributes(m, &rec_only, mnt_fd, false, err) < 0)
+	if (petrel_mount_set_attributes(m, &rec_only, mnt_fd, false, err) < 0)
 		return -1;
-	return set_propagation(m, o, mnt_fd, err);
-}
-
-/* ------------------------------------------------------------- cgroups */
-
-/* One hierarchy the init belongs to, from /proc/self/cgroup, and where the
- * host has it mounted. */
-struct cgroup_hierarchy {
-	char *controllers; /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
-	char *path;        /* the init's cgroup in it */
-	char *host_dir;    /* that cgroup's directory on the host, NULL if not mounted */
-	char *dir_name;    /* the name it gets under the destination: "cpu,cpuacct" */
-};
-
-static bool has_every_controller(const char *super_options, const char *controllers)
-{
-	cleanup_free char *want = strdup(controllers);
-	char *save = NULL;
-	if (want == NULL)
-		return false;
-	for (char *c = strtok_r(want, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-		size_t n = strlen(c);
-		const char *p = super_options;
-		bool found = false;
-		while (!found && (p = strstr(p, c)) != NULL) {
-			found = (p == super_options || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
-			p += n;
-		}
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-static int find_host_dir(const struct petrel_mountinfo *mi, void *data, struct petrel_error **err)
-{
-	struct cgroup_hierarchy *h = data;
-	bool v2 = h->controllers[0] == '\0';
-	if (strcmp(mi->fstype, v2 ? "cgroup2" : "cgroup") != 0 ||
-	    strncmp(mi->mount_point, "/sys/fs/cgroup", 14) != 0 ||
-	    (!v2 && !has_every_controller(mi->super_options, h->controllers)))
-		return 0;
-	const char *base = strrchr(mi->mount_point, '/') + 1;
-	if (h->dir_name == NULL && (h->dir_name = strdup(base)) == NULL)
-		return petrel_error_set(err, ENOMEM, "cgroup mounts");
-	/* In a cgroup namespace, the roots of the host's mounts show as
-	 * "/.."; the init's cgroup is then reachable only by a new mount. */
-	size_t root_len = strcmp(mi->root, "/") == 0 ? 0 : strlen(mi->root);
-	cleanup_free char *clean = petrel_path_clean(h->path);
-	if (clean == NULL || strcmp(clean, h->path) != 0)
-		return 0; /* "/../x": outside the namespace, or not a plain path */
-	if (strncmp(h->path, mi->root, root_len) != 0 ||
-	    (h->path[root_len] != '/' && h->path[root_len] != '\0'))
-		return 0;
-	if (asprintf(&h->host_dir, "%s%s", mi->mount_point, h->path + root_len) < 0) {
-		h->host_dir = NULL;
-		return petrel_error_set(err, ENOMEM, "cgroup mounts");
-	}
-	return 1;
-}
-
-static void free_hierarchies(struct cgroup_hierarchy *h, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(h[i].controllers);
-		free(h[i].path);
-		free(h[i].host_dir);
-		free(h[i].dir_name);
-	}
-	free(h);
-}
-
-static int read_hierarchies(struct cgroup_hierarchy **out, size_t *out_len,
-			    struct petrel_error **err)
-{
-	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
-	if (f == NULL)
-		return petrel_error_errno(err, "open /proc/self/cgroup");
-	cleanup_free char *line = NULL;
-	size_t cap = 0, n = 0;
-	struct cgroup_hierarchy *h = NULL;
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		char *rest = strchr(line, ':'), *path = rest ? strchr(rest + 1, ':') : NULL;
-		if (path == NULL)
-			continue;
-		*path++ = '\0';
-		struct cgroup_hierarchy *grown = realloc(h, (n + 1) * sizeof(*h));
-		if (grown == NULL)
-			break;
-		h = grown;
-		h[n] = (struct cgroup_hierarchy){strdup(rest + 1), strdup(path), NULL, NULL};
-		if (h[n++].path == NULL || h[n - 1].controllers == NULL)
-			break;
-		int r = petrel_mountinfo_foreach(find_host_dir, &h[n - 1], err);
-		if (r < 0) {
-			free_hierarchies(h, n);
-			return -1;
-		}
-	}
-	if (!feof(f)) {
-		free_hierarchies(h, n);
-		return petrel_error_set(err, ENOMEM, "read /proc/self/cgroup");
-	}
-	*out = h;
-	*out_len = n;
-	return 0;
-}
-
-/* Under the tmpfs at tmp_fd, one directory per hierarchy: the init's own
- * cgroup bound from the host, or with a cgroup namespace a new mount of the
- * hierarchy; "cpu" and "cpuacct" link to "cpu,cpuacct". */
-static int mount_cgroup_hierarchy(const struct petrel_mount_context *ctx,
-				  const struct oci_mount *m, const struct petrel_mount_options *o,
-				  int tmp_fd, const struct cgroup_hierarchy *h,
-				  struct petrel_error **err)
-{
-	if (mkdirat(tmp_fd, h->dir_name, 0755) < 0 && errno != EEXIST)
-		return fail(err, errno, m, "create the hierarchy's directory");
-	cleanup_close int dir_fd = openat(tmp_fd, h->dir_name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-								       O_CLOEXEC);
-	if (dir_fd < 0)
-		return fail(err, errno, m, "open the hierarchy's directory");
-	bool v2 = h->controllers[0] == '\0';
-	if (ctx->cgroup_ns) {
-		char target[PETREL_PROC_FD_PATH_SIZE];
-		cleanup_free char *data = NULL;
-		petrel_proc_fd_path(dir_fd, target);
-		if (!v2 && asprintf(&data, "%s%s", strncmp(h->controllers, "name=", 5) ? "" : "none,",
-				    h->controllers) < 0)
-			return fail(err, ENOMEM, m, NULL);
-		if (mount("cgroup", target, v2 ? "cgroup2" : "cgroup", o->flags, data) < 0)
-			return fail(err, errno, m, h->dir_name);
-	} else {
-		cleanup_close int host_fd = open(h->host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (host_fd < 0)
-			return fail(err, errno, m, h->host_dir);
-		struct petrel_mount_options bind = *o;
-		bind.flags = (bind.flags | MS_BIND) & ~(unsigned long)MS_REC;
-		bind.propagation_len = 0;
-		bind.rec_set = bind.rec_clr = 0;
-		if (bind_onto(ctx, m, &bind, host_fd, dir_fd, false, err) < 0)
-			return -1;
-	}
-	if (strchr(h->controllers, ',') == NULL || strncmp(h->controllers, "name=", 5) == 0)
-		return 0;
-	cleanup_free char *names = strdup(h->controllers);
-	char *save = NULL;
-	if (names == NULL)
-		return fail(err, ENOMEM, m, NULL);
-	for (char *c = strtok_r(names, ",", &save); c; c = strtok_r(NULL, ",", &save))
-		if (strcmp(c, h->dir_name) != 0 && symlinkat(h->dir_name, tmp_fd, c) < 0 &&
-		    errno != EEXIST)
-			return fail(err, errno, m, "link a controller");
-	return 0;
-}
-
-/* cgroup v1 (or hybrid): a tmpfs holding one directory per hierarchy. */
-static int mount_cgroup_v1(const struct petrel_mount_context *ctx, const struct oci_mount *m,
-			   const struct petrel_mount_options *o, const char *dest,
-			   struct petrel_error **err)
-{
-	struct cgroup_hierarchy *h = NULL;
-	size_t n = 0;
-	if (read_hierarchies(&h, &n, err) < 0)
-		return petrel_error_prefix(err, "mount cgroup on \"%s\"", m->destination);
-	struct petrel_mount_options tmpfs = {.flags = o->flags & ~(unsigned long)MS_RDONLY,
-					     .data = (char *)"mode=755"};
-	int r = mount_filesystem_entry(ctx, m, &tmpfs, dest, "tmpfs", err);
-	cleanup_close int tmp_fd = -1;
-	if (r == 0) {
-		/* the tmpfs is fresh: the path now resolves to its root */
-		tmp_fd = petrel_openat2(ctx->rootfs_fd, dest, O_PATH | O_DIRECTORY | O_CLOEXEC,
-					PETREL_RESOLVE_IN_ROOTFS);
-		r = tmp_fd < 0 ? fail(err, errno, m, "open the new mount") : 0;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (h[i].dir_name == NULL || (!ctx->cgroup_ns && h[i].host_dir == NULL)) {
-			petrel_debug("cgroup hierarchy \"%s\" (%s) is not visible under /sys/fs/cgroup",
-				     h[i].controllers, h[i].path);
-			continue;
-		}
-		r = mount_cgroup_hierarchy(ctx, m, o, tmp_fd, &h[i], err);
-	}
-	free_hierarchies(h, n);
-	if (r < 0)
-		return -1;
-	struct petrel_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-	if ((o->flags & MS_RDONLY) && petrel_mount_setattr(tmp_fd, "", AT_EMPTY_PATH, &ro) < 0)
-		return fail(err, errno, m, "make read-only");
-	struct petrel_mount_options rec_only = *o;
-	rec_only.flags = rec_only.cleared = 0;
-	if (set_attributes(m, &rec_only, tmp_fd, false, err) < 0)
-		return -1;
-	return set_propagation(m, o, tmp_fd, err);
-}
-
-/* "cgroup" and "cgroup2". Without a cgroup namespace a new cgroup mount would
- * show the host's whole tree, so the init's own cgroup is bound instead. */
-static int mount_cgroup_entry(const struct petrel_mount_context *ctx, const struct oci_mount *m,
-			      const struct petrel_mount_options *o, const char *dest,
-			      struct petrel_error **err)
-{
-	struct statfs sfs;
-	bool unified = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-	if (strcmp(m->type, "cgroup2") == 0 && !unified)
-		return mount_filesystem_entry(ctx, m, o, dest, "cgroup2", err);
-	if (!unified)
-		return mount_cgroup_v1(ctx, m, o, dest, err);
-	if (ctx->cgroup_ns)
-		return mount_filesystem_entry(ctx, m, o, dest, "cgroup2", err);
-	struct cgroup_hierarchy *h = NULL;
-	size_t n = 0;
-	if (read_hierarchies(&h, &n, err) < 0)
-		return petrel_error_prefix(err, "mount cgroup on \"%s\"", m->destination);
-	int r = 1;
-	for (size_t i = 0; r > 0 && i < n; i++) {
-		if (h[i].controllers[0] != '\0' || h[i].host_dir == NULL)
-			continue;
-		cleanup_close int source_fd = open(h[i].host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		cleanup_close int target_fd = -1;
-		struct petrel_mount_options bind = *o;
-		bind.flags |= MS_BIND;
-		if (source_fd < 0)
-			r = fail(err, errno, m, h[i].host_dir);
-		else if (petrel_open_or_create_in_root(ctx->rootfs_fd, dest, PETREL_PATH_DIR,
-						       &target_fd, err) < 0)
-			r = petrel_error_prefix(err, "mount cgroup on \"%s\"", m->destination);
-		else
-			r = bind_onto(ctx, m, &bind, source_fd, target_fd, false, err);
-	}
-	free_hierarchies(h, n);
-	if (r > 0)
-		return fail(err, ENOENT, m, "find the init's cgroup2 directory");
-	return r;
+	return petrel_mount_set_propagation(m, o, mnt_fd, err);
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -1085,7 +874,8 @@ int petrel_mount_entry(const struct petrel_mount_context *ctx, const struct oci_
 	if (dest == NULL)
 		petrel_error_set(err, ENOMEM, ".mounts[%zu]", index);
 	else if (strcmp(dest, "/") == 0)
-		petrel_error_set(err, 0, ".mounts[%zu]: a mount on \"/\" would hide the rootfs", index);
+		petrel_error_set(err, 0, ".mounts[%zu]: a mount on \"/\" would hide the rootfs",
+				 index);
 	else if (o.idmap && !bind)
 		petrel_error_set(err, 0, ".mounts[%zu]: idmap and ridmap need a bind mount", index);
 	else if (o.tmpcopyup && (bind || m->type == NULL || strcmp(m->type, "tmpfs") != 0))
@@ -1095,9 +885,9 @@ int petrel_mount_entry(const struct petrel_mount_context *ctx, const struct oci_
 	else if (bind)
 		r = mount_bind_entry(ctx, m, &o, dest, err);
 	else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
-		r = mount_cgroup_entry(ctx, m, &o, dest, err);
+		r = petrel_mount_cgroup(ctx, m, &o, dest, err);
 	else
-		r = mount_filesystem_entry(ctx, m, &o, dest, m->type, err);
+		r = petrel_mount_filesystem(ctx, m, &o, dest, m->type, err);
 	petrel_mount_options_release(&o);
 	return r;
 }

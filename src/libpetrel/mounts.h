@@ -176,10 +176,10 @@ int petrel_mount_id(int fd, uint64_t *id, struct petrel_error **err);
 
 struct petrel_mount_context {
 	int rootfs_fd;
-	const char *bundle;          /* relative bind sources are relative to it */
-	bool in_user_ns;             /* sysfs/mqueue fall back to binds of the host's */
-	bool cgroup_ns;              /* cgroup filesystems may be mounted, not bound */
-	const struct oci_linux *lx;  /* the container's id mappings for idmap; may be NULL */
+	const char *bundle;         /* relative bind sources are relative to it */
+	bool in_user_ns;            /* sysfs/mqueue fall back to binds of the host's */
+	bool cgroup_ns;             /* cgroup filesystems may be mounted, not bound */
+	const struct oci_linux *lx; /* the container's id mappings for idmap; may be NULL */
 };
 
 /* True when the entry is a bind mount: "bind"/"rbind" in options, or type
@@ -189,5 +189,34 @@ bool petrel_mount_is_bind(const struct oci_mount *m);
  * mount: `mount "proc" on "/proc" (type proc): Permission denied`. */
 int petrel_mount_entry(const struct petrel_mount_context *ctx, const struct oci_mount *m,
 		       size_t index, struct petrel_error **err);
+
+/* ------------------------------------------ between mounts*.c only */
+
+/* The error of a mount entry: `mount "proc" on "/proc" (type proc): <step>`;
+ * an EINVAL shows the options, the usual culprit. Returns -1. */
+int petrel_mount_error(struct petrel_error **err, int errnum, const struct oci_mount *m,
+		       const char *step);
+/* A bind: the tree at source_fd (with its submounts if o has MS_REC) cloned,
+ * idmapped and given o's attributes (per-mount ones on the whole tree if
+ * attrs_recursive) while detached, moved onto target_fd, then given o's
+ * propagation. */
+int petrel_mount_bind_onto(const struct petrel_mount_context *ctx, const struct oci_mount *m,
+			   const struct petrel_mount_options *o, int source_fd, int target_fd,
+			   bool attrs_recursive, struct petrel_error **err);
+/* A new filesystem of type on dest (created inside the rootfs if missing),
+ * mounted with mount(2) through /proc/self/fd. */
+int petrel_mount_filesystem(const struct petrel_mount_context *ctx, const struct oci_mount *m,
+			    const struct petrel_mount_options *o, const char *dest,
+			    const char *type, struct petrel_error **err);
+/* o's per-mount attributes on the mount at mnt_fd (or its whole tree), and
+ * its r-options on the whole tree. */
+int petrel_mount_set_attributes(const struct oci_mount *m, const struct petrel_mount_options *o,
+				int mnt_fd, bool per_mount_recursive, struct petrel_error **err);
+int petrel_mount_set_propagation(const struct oci_mount *m, const struct petrel_mount_options *o,
+				 int mnt_fd, struct petrel_error **err);
+/* mounts-cgroup.c: a "cgroup" or "cgroup2" entry on dest. */
+int petrel_mount_cgroup(const struct petrel_mount_context *ctx, const struct oci_mount *m,
+			const struct petrel_mount_options *o, const char *dest,
+			struct petrel_error **err);
 
 #endif

@@ -18,12 +18,12 @@ static const struct {
 	const char *type, *proc_name;
 	int flag;
 } namespaces[PETREL_NS_COUNT] = {
-    /* The user namespace comes first: joining it first gives the
+	/* The user namespace comes first: joining it first gives the
 	 * privileges to join the others it owns. */
-    {"user", "user", CLONE_NEWUSER},       {"pid", "pid", CLONE_NEWPID},
-    {"network", "net", CLONE_NEWNET},      {"ipc", "ipc", CLONE_NEWIPC},
-    {"uts", "uts", CLONE_NEWUTS},          {"mount", "mnt", CLONE_NEWNS},
-    {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
+	{"user", "user", CLONE_NEWUSER},       {"pid", "pid", CLONE_NEWPID},
+	{"network", "net", CLONE_NEWNET},      {"ipc", "ipc", CLONE_NEWIPC},
+	{"uts", "uts", CLONE_NEWUTS},          {"mount", "mnt", CLONE_NEWNS},
+	{"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
 };
 
 const char *const petrel_ns_types[PETREL_NS_COUNT] = {"cgroup", "ipc",  "mount", "network",

@@ -34,8 +34,8 @@ static int resolve_rootfs(struct petrel_rootfs *r, struct petrel_error **err)
 	if (root->path[0] == '/')
 		path = strdup(root->path);
 	else if (r->bundle == NULL)
-		return petrel_error_set(err, 0, "root.path \"%s\" is relative, and there is no bundle",
-					root->path);
+		return petrel_error_set(
+			err, 0, "root.path \"%s\" is relative, and there is no bundle", root->path);
 	else if (asprintf(&path, "%s/%s", r->bundle, root->path) < 0)
 		path = NULL;
 	if (path == NULL)
@@ -84,8 +84,7 @@ static int rootfs_propagation(const struct petrel_rootfs *r, unsigned long *out,
 				lx->rootfs_propagation);
 }
 
-static int find_mount_point(const struct petrel_mountinfo *m, void *data,
-			    struct petrel_error **err)
+static int find_mount_point(const struct petrel_mountinfo *m, void *data, struct petrel_error **err)
 {
 	struct {
 		int id;
@@ -150,11 +149,10 @@ static int bind_rootfs(struct petrel_rootfs *r, struct petrel_error **err)
 	cleanup_close int dir = open(r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return petrel_error_errno(err, "open rootfs \"%s\"", r->rootfs);
-	cleanup_close int tree = petrel_open_tree(dir, "",
-						  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							  AT_RECURSIVE | AT_EMPTY_PATH);
-	if (tree < 0 ||
-	    petrel_move_mount(tree, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	cleanup_close int tree = petrel_open_tree(
+		dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (tree < 0 || petrel_move_mount(tree, "", dir, "",
+					  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return petrel_error_errno(err, "bind rootfs \"%s\" onto itself", r->rootfs);
 	if (r->rootfs_fd >= 0)
 		close(r->rootfs_fd);
@@ -268,8 +266,8 @@ static int mask_directory(int target, const char *path, struct petrel_error **er
 	cleanup_close int mnt = petrel_fsmount(fs, PETREL_FSMOUNT_CLOEXEC,
 					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (mnt < 0 ||
-	    petrel_move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (mnt < 0 || petrel_move_mount(mnt, "", target, "",
+					 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return petrel_error_errno(err, "masked path \"%s\": mount a tmpfs", path);
 	return 0;
 }
@@ -296,11 +294,11 @@ static int mask_paths(struct petrel_rootfs *r, struct petrel_error **err)
 		}
 		if (null_fd < 0 && petrel_devices_open_null(r->rootfs_fd, &null_fd, err) < 0)
 			return petrel_error_prefix(err, "masked path \"%s\"", path);
-		cleanup_close int tree = petrel_open_tree(null_fd, "",
-							  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-								  AT_EMPTY_PATH);
-		if (tree < 0 || petrel_move_mount(tree, "", target, "",
-						  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		cleanup_close int tree = petrel_open_tree(
+			null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (tree < 0 ||
+		    petrel_move_mount(tree, "", target, "",
+				      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return petrel_error_errno(err, "masked path \"%s\": bind /dev/null", path);
 	}
 	return 0;
@@ -346,7 +344,8 @@ int petrel_rootfs_finalize(struct petrel_rootfs *r, struct petrel_error **err)
 			return petrel_error_errno(err, "make the root read-only");
 	}
 	if (propagation != 0) {
-		struct petrel_mount_attr attr = {.propagation = propagation & ~(unsigned long)MS_REC};
+		struct petrel_mount_attr attr = {.propagation =
+							 propagation & ~(unsigned long)MS_REC};
 		unsigned int flags = AT_EMPTY_PATH | ((propagation & MS_REC) ? AT_RECURSIVE : 0);
 		if (petrel_mount_setattr(r->rootfs_fd, "", flags, &attr) < 0)
 			return petrel_error_errno(err, "set the rootfs propagation \"%s\"",

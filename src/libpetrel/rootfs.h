@@ -14,16 +14,16 @@
 
 struct petrel_rootfs {
 	const struct oci_spec *spec;
-	const char *bundle;  /* absolute bundle path; root.path is relative to it */
-	char *rootfs;        /* absolute, resolved root path (filled by prepare) */
-	bool no_pivot;       /* --no-pivot: move the rootfs onto / and chroot */
-	bool in_user_ns;     /* devices are bind-mounted from the host, not mknod'ed */
+	const char *bundle; /* absolute bundle path; root.path is relative to it */
+	char *rootfs;       /* absolute, resolved root path (filled by prepare) */
+	bool no_pivot;      /* --no-pivot: move the rootfs onto / and chroot */
+	bool in_user_ns;    /* devices are bind-mounted from the host, not mknod'ed */
 	/* Added for cgroup mounts: the init has its own cgroup namespace, so a
 	 * "cgroup" mount is a new cgroup filesystem; without one, the init's own
 	 * cgroup directories are bound from the host instead (a new mount would
 	 * show the host's whole tree). */
 	bool cgroup_ns;
-	int rootfs_fd;       /* O_PATH fd of the rootfs after prepare, -1 before */
+	int rootfs_fd; /* O_PATH fd of the rootfs after prepare, -1 before */
 };
 
 /* Before pivot_root: makes the mount namespace's propagation right (private

@@ -20,99 +20,104 @@ static char *default_caps[] = {S("CAP_AUDIT_WRITE"), S("CAP_KILL"), S("CAP_NET_B
 #define N_DEFAULT_CAPS (sizeof(default_caps) / sizeof(default_caps[0]))
 
 static struct oci_capabilities capabilities = {
-    .bounding = default_caps,
-    .bounding_len = N_DEFAULT_CAPS,
-    .effective = default_caps,
-    .effective_len = N_DEFAULT_CAPS,
-    .permitted = default_caps,
-    .permitted_len = N_DEFAULT_CAPS,
+	.bounding = default_caps,
+	.bounding_len = N_DEFAULT_CAPS,
+	.effective = default_caps,
+	.effective_len = N_DEFAULT_CAPS,
+	.permitted = default_caps,
+	.permitted_len = N_DEFAULT_CAPS,
 };
 
 static struct oci_rlimit rlimits[] = {
-    {.type = S("RLIMIT_NOFILE"), .hard = 1024, .has_hard = true, .soft = 1024, .has_soft = true},
+	{.type = S("RLIMIT_NOFILE"),
+	 .hard = 1024,
+	 .has_hard = true,
+	 .soft = 1024,
+	 .has_soft = true},
 };
 
 static struct oci_user user = {.uid = 0, .has_uid = true, .gid = 0, .has_gid = true};
 
 static struct oci_process process = {
-    .terminal = true,
-    .has_terminal = true,
-    .user = &user,
-    .args = STRV(S("sh")),
-    .env = STRV(S("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-		S("TERM=xterm")),
-    .cwd = S("/"),
-    .capabilities = &capabilities,
-    .rlimits = rlimits,
-    .rlimits_len = sizeof(rlimits) / sizeof(rlimits[0]),
-    .no_new_privileges = true,
-    .has_no_new_privileges = true,
+	.terminal = true,
+	.has_terminal = true,
+	.user = &user,
+	.args = STRV(S("sh")),
+	.env = STRV(S("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+		    S("TERM=xterm")),
+	.cwd = S("/"),
+	.capabilities = &capabilities,
+	.rlimits = rlimits,
+	.rlimits_len = sizeof(rlimits) / sizeof(rlimits[0]),
+	.no_new_privileges = true,
+	.has_no_new_privileges = true,
 };
 
 static struct oci_root root = {.path = S("rootfs"), .readonly = true, .has_readonly = true};
 
 static struct oci_mount mounts[] = {
-    {.destination = S("/proc"), .type = S("proc"), .source = S("proc")},
-    {.destination = S("/dev"),
-     .type = S("tmpfs"),
-     .source = S("tmpfs"),
-     .options = STRV(S("nosuid"), S("strictatime"), S("mode=755"), S("size=65536k"))},
-    {.destination = S("/dev/pts"),
-     .type = S("devpts"),
-     .source = S("devpts"),
-     .options = STRV(S("nosuid"), S("noexec"), S("newinstance"), S("ptmxmode=0666"), S("mode=0620"),
-		     S("gid=5"))},
-    {.destination = S("/dev/shm"),
-     .type = S("tmpfs"),
-     .source = S("shm"),
-     .options = STRV(S("nosuid"), S("noexec"), S("nodev"), S("mode=1777"), S("size=65536k"))},
-    {.destination = S("/dev/mqueue"),
-     .type = S("mqueue"),
-     .source = S("mqueue"),
-     .options = STRV(S("nosuid"), S("noexec"), S("nodev"))},
-    {.destination = S("/sys"),
-     .type = S("sysfs"),
-     .source = S("sysfs"),
-     .options = STRV(S("nosuid"), S("noexec"), S("nodev"), S("ro"))},
-    {.destination = S("/sys/fs/cgroup"),
-     .type = S("cgroup"),
-     .source = S("cgroup"),
-     .options = STRV(S("nosuid"), S("noexec"), S("nodev"), S("relatime"), S("ro"))},
+	{.destination = S("/proc"), .type = S("proc"), .source = S("proc")},
+	{.destination = S("/dev"),
+	 .type = S("tmpfs"),
+	 .source = S("tmpfs"),
+	 .options = STRV(S("nosuid"), S("strictatime"), S("mode=755"), S("size=65536k"))},
+	{.destination = S("/dev/pts"),
+	 .type = S("devpts"),
+	 .source = S("devpts"),
+	 .options = STRV(S("nosuid"), S("noexec"), S("newinstance"), S("ptmxmode=0666"),
+			 S("mode=0620"), S("gid=5"))},
+	{.destination = S("/dev/shm"),
+	 .type = S("tmpfs"),
+	 .source = S("shm"),
+	 .options = STRV(S("nosuid"), S("noexec"), S("nodev"), S("mode=1777"), S("size=65536k"))},
+	{.destination = S("/dev/mqueue"),
+	 .type = S("mqueue"),
+	 .source = S("mqueue"),
+	 .options = STRV(S("nosuid"), S("noexec"), S("nodev"))},
+	{.destination = S("/sys"),
+	 .type = S("sysfs"),
+	 .source = S("sysfs"),
+	 .options = STRV(S("nosuid"), S("noexec"), S("nodev"), S("ro"))},
+	{.destination = S("/sys/fs/cgroup"),
+	 .type = S("cgroup"),
+	 .source = S("cgroup"),
+	 .options = STRV(S("nosuid"), S("noexec"), S("nodev"), S("relatime"), S("ro"))},
 };
 
 static struct oci_device_cgroup deny_all_devices[] = {
-    {.allow = false, .has_allow = true, .access = S("rwm")},
+	{.allow = false, .has_allow = true, .access = S("rwm")},
 };
 
 static struct oci_resources resources = {
-    .devices = deny_all_devices,
-    .devices_len = 1,
+	.devices = deny_all_devices,
+	.devices_len = 1,
 };
 
 static struct oci_namespace namespaces[] = {
-    {.type = S("pid")}, {.type = S("network")}, {.type = S("ipc")},
-    {.type = S("uts")}, {.type = S("mount")},
+	{.type = S("pid")}, {.type = S("network")}, {.type = S("ipc")},
+	{.type = S("uts")}, {.type = S("mount")},
 };
 
 static struct oci_linux linux_config = {
-    .resources = &resources,
-    .namespaces = namespaces,
-    .namespaces_len = sizeof(namespaces) / sizeof(namespaces[0]),
-    .masked_paths = STRV(S("/proc/acpi"), S("/proc/asound"), S("/proc/kcore"), S("/proc/keys"),
-			 S("/proc/latency_stats"), S("/proc/timer_list"), S("/proc/timer_stats"),
-			 S("/proc/sched_debug"), S("/sys/firmware"), S("/proc/scsi")),
-    .readonly_paths = STRV(S("/proc/bus"), S("/proc/fs"), S("/proc/irq"), S("/proc/sys"),
-			   S("/proc/sysrq-trigger")),
+	.resources = &resources,
+	.namespaces = namespaces,
+	.namespaces_len = sizeof(namespaces) / sizeof(namespaces[0]),
+	.masked_paths =
+		STRV(S("/proc/acpi"), S("/proc/asound"), S("/proc/kcore"), S("/proc/keys"),
+		     S("/proc/latency_stats"), S("/proc/timer_list"), S("/proc/timer_stats"),
+		     S("/proc/sched_debug"), S("/sys/firmware"), S("/proc/scsi")),
+	.readonly_paths = STRV(S("/proc/bus"), S("/proc/fs"), S("/proc/irq"), S("/proc/sys"),
+			       S("/proc/sysrq-trigger")),
 };
 
 static struct oci_spec default_spec = {
-    .oci_version = S(OCI_SPEC_VERSION),
-    .process = &process,
-    .root = &root,
-    .hostname = S("petrel"),
-    .mounts = mounts,
-    .mounts_len = sizeof(mounts) / sizeof(mounts[0]),
-    .linux = &linux_config,
+	.oci_version = S(OCI_SPEC_VERSION),
+	.process = &process,
+	.root = &root,
+	.hostname = S("petrel"),
+	.mounts = mounts,
+	.mounts_len = sizeof(mounts) / sizeof(mounts[0]),
+	.linux = &linux_config,
 };
 
 static bool host_is_cgroup2(void)
@@ -166,11 +171,11 @@ static int make_rootless(struct oci_spec *spec, struct petrel_error **err)
 			static char *sys_options[] = {S("rbind"), S("nosuid"), S("noexec"),
 						      S("nodev"), S("ro")};
 			struct oci_mount sys = {
-			    .destination = S("/sys"),
-			    .type = S("none"),
-			    .source = S("/sys"),
-			    .options = sys_options,
-			    .options_len = sizeof(sys_options) / sizeof(sys_options[0]),
+				.destination = S("/sys"),
+				.type = S("none"),
+				.source = S("/sys"),
+				.options = sys_options,
+				.options_len = sizeof(sys_options) / sizeof(sys_options[0]),
 			};
 			struct oci_mount *copy = ocispec_dup(&oci_type_mount, &sys);
 			if (copy == NULL)
@@ -209,7 +214,7 @@ int petrel_spec_default(bool rootless, struct oci_spec **out, struct petrel_erro
 	if (host_is_cgroup2()) {
 		struct oci_linux *lx = spec->linux;
 		struct oci_namespace *ns =
-		    realloc(lx->namespaces, (lx->namespaces_len + 1) * sizeof(*ns));
+			realloc(lx->namespaces, (lx->namespaces_len + 1) * sizeof(*ns));
 		if (ns == NULL) {
 			oci_spec_free(spec);
 			return petrel_error_set(err, ENOMEM, "default spec");

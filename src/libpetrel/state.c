@@ -19,9 +19,9 @@
 #define STATE_FILE "state.json"
 
 static const char *const status_names[] = {
-    [PETREL_STATUS_CREATING] = "creating", [PETREL_STATUS_CREATED] = "created",
-    [PETREL_STATUS_RUNNING] = "running",   [PETREL_STATUS_PAUSED] = "paused",
-    [PETREL_STATUS_STOPPED] = "stopped",
+	[PETREL_STATUS_CREATING] = "creating", [PETREL_STATUS_CREATED] = "created",
+	[PETREL_STATUS_RUNNING] = "running",   [PETREL_STATUS_PAUSED] = "paused",
+	[PETREL_STATUS_STOPPED] = "stopped",
 };
 
 const char *petrel_status_name(enum petrel_status status)
@@ -171,7 +171,7 @@ static int write_atomically(int dir_fd, const char *name, const char *data, size
 	char tmp[64];
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, getpid());
 	cleanup_close int fd =
-	    openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return petrel_error_errno(err, "create %s", tmp);
 	size_t done = 0;
@@ -345,15 +345,15 @@ int petrel_container_oci_state(struct petrel_container *c, enum petrel_status st
 {
 	const struct oci_petrel_state *s = c->state;
 	struct oci_state view = {
-	    .oci_version = s->oci_version ? s->oci_version : (char *)OCI_SPEC_VERSION,
-	    .id = s->id,
-	    .pid = status == PETREL_STATUS_STOPPED ? 0 : s->init_pid,
-	    .has_pid = true,
-	    .status = (char *)petrel_status_name(status),
-	    .bundle = s->bundle,
-	    .rootfs = s->rootfs,
-	    .created = s->created,
-	    .annotations = s->annotations,
+		.oci_version = s->oci_version ? s->oci_version : (char *)OCI_SPEC_VERSION,
+		.id = s->id,
+		.pid = status == PETREL_STATUS_STOPPED ? 0 : s->init_pid,
+		.has_pid = true,
+		.status = (char *)petrel_status_name(status),
+		.bundle = s->bundle,
+		.rootfs = s->rootfs,
+		.created = s->created,
+		.annotations = s->annotations,
 	};
 	/* The owner is the user who owns the state, as runc reports it. */
 	char uid_name[16];

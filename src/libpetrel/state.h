@@ -27,8 +27,8 @@ const char *petrel_status_name(enum petrel_status status);
 /* An open container directory, locked. */
 struct petrel_container {
 	char *id;
-	int root_fd; /* the --root directory */
-	int dir_fd;  /* <root>/<id>, holding the lock */
+	int root_fd;                    /* the --root directory */
+	int dir_fd;                     /* <root>/<id>, holding the lock */
 	struct oci_petrel_state *state; /* NULL while being created */
 };
 
@@ -71,8 +71,8 @@ int petrel_container_list(const char *root, char ***ids, size_t *n, struct petre
 int petrel_container_oci_state(struct petrel_container *c, enum petrel_status status,
 			       struct oci_state **out, struct petrel_error **err);
 /* The same, serialized (compact), for a hook's stdin. */
-int petrel_container_state_json(struct petrel_container *c, enum petrel_status status,
-				char **out, struct petrel_error **err);
+int petrel_container_state_json(struct petrel_container *c, enum petrel_status status, char **out,
+				struct petrel_error **err);
 
 /* Writes pid to path atomically (as runc: the absolute pid, no newline). */
 int petrel_write_pid_file(const char *path, pid_t pid, struct petrel_error **err);

@@ -28,8 +28,8 @@ struct petrel_sync_msg {
 };
 
 /* Sends a message (and fd, when >= 0). */
-int petrel_sync_send(int sock, enum petrel_sync_type type, int32_t value, const char *text,
-		     int fd, struct petrel_error **err);
+int petrel_sync_send(int sock, enum petrel_sync_type type, int32_t value, const char *text, int fd,
+		     struct petrel_error **err);
 /* Receives one message; *fd gets a passed fd or -1. EOF is an error that
  * says the peer died. */
 int petrel_sync_recv(int sock, struct petrel_sync_msg *msg, int *fd, struct petrel_error **err);

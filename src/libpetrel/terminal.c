@@ -115,9 +115,8 @@ static int mount_console(const char *name, struct petrel_error **err)
 	if (lstat(CONSOLE_PATH, &st) < 0) {
 		if (errno != ENOENT)
 			return petrel_error_errno(err, "stat \"%s\"", CONSOLE_PATH);
-		int fd =
-		    open(CONSOLE_PATH,
-			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+		int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+		int fd = open(CONSOLE_PATH, flags, 0600);
 		if (fd < 0 && errno != EEXIST)
 			return petrel_error_errno(err, "create \"%s\"", CONSOLE_PATH);
 		if (fd >= 0)
@@ -133,13 +132,26 @@ static int mount_console(const char *name, struct petrel_error **err)
 	return 0;
 }
 
+/* Moves fd above 2: the init may run with stdio closed, and a pty fd that
+ * landed on 0-2 would be closed or left CLOEXEC by the dup2() onto stdio. */
+static int fd_above_stdio(int fd)
+{
+	if (fd < 0 || fd > 2)
+		return fd;
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return moved;
+}
+
 int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_error **err)
 {
 	cleanup_close int master = -1;
 	cleanup_close int slave = -1;
 	char name[64];
 
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	master = fd_above_stdio(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
 	if (master < 0)
 		return petrel_error_errno(err, "terminal: open \"/dev/ptmx\"");
 	if (unlockpt(master) < 0)
@@ -149,11 +161,14 @@ int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_erro
 	slave = open_peer(master, name, err);
 	if (slave < 0)
 		return petrel_error_prefix(err, "terminal");
+	slave = fd_above_stdio(slave);
+	if (slave < 0)
+		return petrel_error_errno(err, "terminal: move \"%s\" above stdio", name);
 
 	if (console_size) {
 		struct winsize ws = {
-		    .ws_row = (unsigned short)console_size->height,
-		    .ws_col = (unsigned short)console_size->width,
+			.ws_row = (unsigned short)console_size->height,
+			.ws_col = (unsigned short)console_size->width,
 		};
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			return petrel_error_errno(err, "terminal: set the size of \"%s\"", name);
@@ -168,8 +183,6 @@ int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_erro
 	for (int i = 0; i <= 2; i++)
 		if (dup2(slave, i) < 0)
 			return petrel_error_errno(err, "terminal: dup \"%s\" onto fd %d", name, i);
-	if (slave <= 2)
-		slave = -1; /* it is one of the stdio fds now: keep it */
 	return steal_fd(&master);
 }
 
@@ -187,14 +200,14 @@ int petrel_terminal_send_fd(int socket_fd, int master_fd, const char *name,
 	/* A stream socket carries no ancillary data without at least one
 	 * byte, so an empty name is sent as a lone NUL. */
 	struct iovec iov = {
-	    .iov_base = (void *)(name[0] ? name : "\0"),
-	    .iov_len = name[0] ? strlen(name) : 1,
+		.iov_base = (void *)(name[0] ? name : "\0"),
+		.iov_len = name[0] ? strlen(name) : 1,
 	};
 	struct msghdr msg = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = control.buf,
-	    .msg_controllen = sizeof(control.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
 	};
 	memset(&control, 0, sizeof(control));
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
@@ -221,10 +234,10 @@ int petrel_terminal_recv_fd_name(int socket_fd, char **name, struct petrel_error
 	} control;
 	struct iovec iov = {.iov_base = payload, .iov_len = sizeof(payload)};
 	struct msghdr msg = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = control.buf,
-	    .msg_controllen = sizeof(control.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
 	};
 	int fd = -1;
 	ssize_t r;

@@ -87,7 +87,8 @@ static void container_init(const struct options *opt, const struct oci_spec *spe
  * PID namespace. */
 static int run_container(const struct options *opt, const struct oci_spec *spec)
 {
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (opt->cgroupns ? CLONE_NEWCGROUP : 0);
+	int flags =
+		CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (opt->cgroupns ? CLONE_NEWCGROUP : 0);
 	if (unshare(flags) < 0)
 		return die("unshare");
 	fflush(NULL);
@@ -163,8 +164,8 @@ int main(int argc, char **argv)
 			opt.bundle = NULL, i = argc;
 	}
 	if (opt.bundle == NULL) {
-		fprintf(stderr,
-			"usage: rootfs-harness [--no-pivot] [--userns] [--cgroupns] [--debug] BUNDLE\n");
+		fprintf(stderr, "usage: rootfs-harness [--no-pivot] [--userns] [--cgroupns] "
+				"[--debug] BUNDLE\n");
 		return 126;
 	}
 	char bundle[PATH_MAX], config[PATH_MAX + 16];

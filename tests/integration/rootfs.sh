@@ -77,7 +77,7 @@ cat /opt/petrel-made/file >$R/dangling 2>&1
 cat /tmpcopy/sub/file >$R/tmpcopy 2>&1
 readlink /tmpcopy/link >>$R/tmpcopy 2>&1
 head -c 4 /dev/zero | wc -c >$R/zero
-echo done >$R/done'
+echo finished >$R/finished'
 
 # write_config DIR VARIANT: config.json for one run.
 write_config() {
@@ -98,7 +98,8 @@ mounts = [
     m("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),
     m("/results", "bind", tmp + "/results", "rbind", "rw"),
     m("/ro-bind", "none", tmp + "/src-ro", "bind", "ro"),
-    m("/flags-bind", "none", tmp + "/src-flags", "bind", "nosuid", "nodev", "noexec"),
+    m("/flags-bind", "none", tmp + "/src-flags", "bind", "nosuid", "nodev", "noexec", "shared"),
+    m("/rec-attrs", "tmpfs", "tmpfs", "rro", "rnoexec", "size=1m"),
     m("/evil", "tmpfs", "tmpfs", "size=1m"),
     m("/evil2/sub", "tmpfs", "tmpfs", "size=1m"),
     m("/dangling", "none", tmp + "/src-file", "bind", "ro"),
@@ -137,6 +138,13 @@ elif variant == "fake-null":
     c["linux"] = {"maskedPaths": ["/proc/timer_list"]}
 elif variant == "bad-propagation":
     c["linux"]["rootfsPropagation"] = "sideways"
+elif variant == "idmap":
+    idm = m("/idmapped", "bind", tmp + "/src-flags", "rbind", "idmap")
+    idm["uidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    idm["gidMappings"] = [{"containerID": 0, "hostID": 2000, "size": 1}]
+    c["mounts"] = [m("/proc", "proc", "proc"), m("/results", "bind", tmp + "/results", "rbind"), idm]
+    c["linux"] = {}
+    c["process"]["args"] = ["/bin/sh", "-c", "stat -c %u:%g /idmapped/owned >/results/idmap"]
 elif variant == "shared":
     c["linux"]["rootfsPropagation"] = "rshared"
 with open(path, "w") as f:
@@ -178,9 +186,19 @@ has_option() { # OPTIONS NAME
 	return 1
 }
 
+# option_is_set NAME MOUNT_POINT OPTION: a test that the container's mount
+# at MOUNT_POINT has the per-mount OPTION.
+option_is_set() {
+	if has_option "$(mount_options "$2")" "$3"; then
+		ok "$1"
+	else
+		fail "$1" "$(mountinfo_line "$2")"
+	fi
+}
+
 # ------------------------------------------------------------ the full run
 run_harness full
-if [ "$rc" = 0 ] && [ "$(result done)" = done ]; then
+if [ "$rc" = 0 ] && [ "$(result finished)" = finished ]; then
 	ok "harness_runs_the_process_in_the_new_root"
 else
 	fail "harness_runs_the_process_in_the_new_root" "exit status: $rc" "stderr: $err"
@@ -191,8 +209,7 @@ is "dev_is_a_tmpfs" "$(mount_fstype /dev)" tmpfs
 is "dev_shm_is_a_tmpfs" "$(mount_fstype /dev/shm)" tmpfs
 is "dev_mqueue_is_mqueue" "$(mount_fstype /dev/mqueue)" mqueue
 is "sys_is_sysfs" "$(mount_fstype /sys)" sysfs
-has_option "$(mount_options /sys)" ro && ok "sys_is_read_only" ||
-	fail "sys_is_read_only" "$(mountinfo_line /sys)"
+option_is_set "sys_is_read_only" /sys ro
 
 pts=$(mountinfo_line /dev/pts)
 pts_dev=$(echo "$pts" | awk '{print $3}')
@@ -237,20 +254,29 @@ if [ "$(mount_fstype /sys/firmware)" = tmpfs ] &&
 else
 	fail "masked_directory_is_a_read_only_tmpfs" "$(mountinfo_line /sys/firmware)"
 fi
-has_option "$(mount_options /proc/sys)" ro && ok "readonly_path_proc_sys_is_read_only" ||
-	fail "readonly_path_proc_sys_is_read_only" "$(mountinfo_line /proc/sys)"
+option_is_set "readonly_path_proc_sys_is_read_only" /proc/sys ro
 like "readonly_path_proc_sys_refuses_writes" "$(result proc-sys)" "Read-only file system"
 like "readonly_path_is_not_writable" "$(result ro-dir)" "Read-only file system"
 like "root_readonly_makes_the_root_read_only" "$(result root-ro)" "Read-only file system"
 like "bind_with_ro_is_read_only" "$(result ro-bind)" "Read-only file system"
-has_option "$(mount_options /ro-bind)" ro && ok "bind_with_ro_shows_ro_in_mountinfo" ||
-	fail "bind_with_ro_shows_ro_in_mountinfo" "$(mountinfo_line /ro-bind)"
+option_is_set "bind_with_ro_shows_ro_in_mountinfo" /ro-bind ro
 opts=$(mount_options /flags-bind)
 if has_option "$opts" nosuid && has_option "$opts" nodev && has_option "$opts" noexec &&
 	has_option "$opts" rw; then
 	ok "bind_with_nosuid_nodev_noexec_has_those_flags"
 else
 	fail "bind_with_nosuid_nodev_noexec_has_those_flags" "$(mountinfo_line /flags-bind)"
+fi
+if [[ $(mountinfo_line /flags-bind) == *" shared:"* ]]; then
+	ok "bind_propagation_option_is_applied"
+else
+	fail "bind_propagation_option_is_applied" "$(mountinfo_line /flags-bind)"
+fi
+opts=$(mount_options /rec-attrs)
+if has_option "$opts" ro && has_option "$opts" noexec && [ "$(mount_fstype /rec-attrs)" = tmpfs ]; then
+	ok "recursive_attributes_apply_to_a_new_filesystem"
+else
+	fail "recursive_attributes_apply_to_a_new_filesystem" "$(mountinfo_line /rec-attrs)"
 fi
 is "tmpcopyup_copies_the_directory_into_the_tmpfs" "$(result tmpcopy)" "copied
 target"
@@ -313,7 +339,7 @@ fi
 
 # ---------------------------------------------------- in a user namespace
 run_harness userns --userns
-if [ "$rc" = 0 ] && [ "$(result done)" = done ]; then
+if [ "$rc" = 0 ] && [ "$(result finished)" = finished ]; then
 	ok "userns_harness_runs_the_process"
 	if [ -n "$(mountinfo_line /dev/null)" ] &&
 		grep -qx '/dev/null|character special file|1|3|666|0|0' "$tmp/results/devices"; then
@@ -363,6 +389,17 @@ if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	fi
 else
 	skip "cgroupns_mounts_each_v1_hierarchy_at_the_namespace_root" "cgroup v2 host"
+fi
+
+touch "$tmp/src-flags/owned"
+run_harness idmap
+if [ "$rc" = 0 ] && [ "$(result idmap)" = 1000:2000 ]; then
+	ok "idmap_mount_shows_files_through_the_mounts_mapping"
+elif [[ $err == *"idmap: Invalid argument"* || $err == *"idmap: Operation not supported"* ]]; then
+	skip "idmap_mount_shows_files_through_the_mounts_mapping" "no idmapped mounts here: $err"
+else
+	fail "idmap_mount_shows_files_through_the_mounts_mapping" "exit status: $rc" "stderr: $err" \
+		"owner: $(result idmap)"
 fi
 
 # ------------------------------------------------------------------ errors

@@ -38,16 +38,23 @@ if [ ! -x "$OCI_CHECK" ]; then
 	bail "no oci-check at $OCI_CHECK (make tests/oci-validation/oci-check, or pass --oci-check)"
 fi
 OCI_CHECK=$(realpath "$OCI_CHECK")
+[ -z "$PETREL" ] || PETREL=$(realpath "$PETREL")
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 command -v python3 >/dev/null || bail "python3 is needed to write the configs"
 
 work=$(mktemp -d /tmp/oci-check-run.XXXXXX) || bail "mktemp failed"
 trap 'cleanup_work' EXIT
 child_cgroups=
 cleanup_work() {
-	local dir
+	local dir id
 	for dir in $child_cgroups; do
 		rmdir "$dir" 2>/dev/null
 	done
+	if [ -d "$work/state" ]; then
+		for id in $("$PETREL" --root "$work/state" list -q 2>/dev/null); do
+			"$PETREL" --root "$work/state" delete --force "$id" >/dev/null 2>&1
+		done
+	fi
 	rm -rf "$work"
 }
 
@@ -317,16 +324,34 @@ run_checker_in_child_cgroups() {
 		exec "$@"' sh "$OCI_CHECK" --config "$config" >"$output" 2>&1
 }
 
-# run_checker_in_container: the mode the next issue adds, once `petrel run` works. It will
-# build a bundle whose rootfs is a busybox tree, copy $OCI_CHECK into it as /oci-check and the
-# config as /oci-check.json, set process.args to ["/oci-check", "--config", "/oci-check.json"],
-# run `$PETREL run --bundle <bundle> <id>` with stdout into $output and return the checker's
-# exit status. Its base config comes from `petrel spec`, adjusted to the rootfs, and the
-# mutations below apply to it unchanged; checks that need the host's view (the container's
-# namespaces differ from the runner's) belong in that mode as well. Nothing calls it yet.
+# The container mode: the checker runs as the process of a petrel container. The bundle is
+# $bundle (a busybox rootfs with the checker copied in as /oci-check); the config petrel gets is
+# $config, and the checker reads its own copy of it at /oci-check.json (the bundle is not
+# visible inside). petrel's stderr, if any, follows the checker's TAP as diagnostics; a failed
+# create leaves no TAP, which judges as a failure. Returns the exit status of `petrel run`,
+# which is the checker's.
+container_runs=0
 run_checker_in_container() {
-	echo "run_checker_in_container: petrel cannot run containers yet" >&2
-	return 125
+	run_container_with "$config" "$config"
+}
+
+# The same, with petrel given $base while the checker reads $config: a mutation only the
+# checker sees, to show that what it catches inside a container reaches this runner.
+run_checker_in_container_told_otherwise() {
+	run_container_with "$base" "$config"
+}
+
+run_container_with() {
+	local status
+	container_runs=$((container_runs + 1))
+	install -m 0644 "$1" "$bundle/config.json" &&
+		install -m 0644 "$2" "$bundle/rootfs/oci-check.json" || return 125
+	"$PETREL" --root "$work/state" run --bundle "$bundle" "oci-check-$$-$container_runs" \
+		</dev/null >"$work/petrel.stdout" 2>"$work/petrel.stderr"
+	status=$?
+	# Diagnostics first: the checker's plan must stay the last line.
+	{ sed 's/^/# petrel: /' "$work/petrel.stderr"; cat "$work/petrel.stdout"; } >"$output"
+	return $status
 }
 
 # ---------------------------------------------------------------- judging its output

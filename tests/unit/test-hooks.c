@@ -112,8 +112,7 @@ static void test_stops_at_first_failure(void)
 	struct oci_hook hooks[] = {sh_hook(a1, 3), sh_hook(a2, 3), sh_hook(a3, 3)};
 	struct petrel_error *err = NULL;
 	int r = petrel_hooks_run("poststart", hooks, 3, state_json, &err);
-	tap_ok(r < 0 && access(marker, F_OK) < 0,
-	       "hooks_run_stops_at_the_first_failing_hook");
+	tap_ok(r < 0 && access(marker, F_OK) < 0, "hooks_run_stops_at_the_first_failing_hook");
 	free(touch);
 	free(marker);
 	petrel_error_free(err);
@@ -161,7 +160,8 @@ static void test_args_and_env(void)
 	char *script;
 	/* /proc/$$/cmdline and environ are exactly what execve() received. */
 	if (asprintf(&script,
-		     "tr '\\0' '\\n' < /proc/$$/cmdline > '%s'; tr '\\0' '\\n' < /proc/$$/environ > '%s'",
+		     "tr '\\0' '\\n' < /proc/$$/cmdline > '%s'; tr '\\0' '\\n' < /proc/$$/environ "
+		     "> '%s'",
 		     out, envout) < 0)
 		abort();
 	char *args[] = {"custom-argv0", "-c", script, "name", "a b", ""};
@@ -188,7 +188,8 @@ static void test_args_and_env(void)
 	h.env_len = 0;
 	r = run_one("createContainer", &h, state_json, &err);
 	got = read_file(envout);
-	tap_is_str(r == 0 ? got : "(hook failed)", "", "hook_without_env_gets_an_empty_environment");
+	tap_is_str(r == 0 ? got : "(hook failed)", "",
+		   "hook_without_env_gets_an_empty_environment");
 	free(got);
 
 	/* Without args, argv is {path}. /bin/sh with no arguments reads its
@@ -268,7 +269,8 @@ static void test_timeout(void)
 	int r = run_one("prestart", &h, state_json, &err);
 	double took = now() - start;
 	tap_is_str(r < 0 ? petrel_error_message(err) : "(succeeded)",
-		   "prestart hook \"/bin/sh\": timed out after 1 seconds", "hook_timeout_is_reported");
+		   "prestart hook \"/bin/sh\": timed out after 1 seconds",
+		   "hook_timeout_is_reported");
 	tap_ok(took >= 0.9 && took < 2.5, "hook_timeout_kills_the_hook_at_the_deadline (%.2f s)",
 	       took);
 
@@ -334,7 +336,8 @@ static void test_no_leaked_fds(void)
 	int r = dup2(fd, 42);
 	close(fd);
 	tap_ok(r == 42 && fcntl(42, F_GETFD) == 0, "test_fd_42_is_open_and_inheritable");
-	char *a[] = {"sh", "-c", "test -e /proc/$$/fd/42 && exit 7; test -e /proc/$$/fd/2 || exit 8"};
+	char *a[] = {"sh", "-c",
+		     "test -e /proc/$$/fd/42 && exit 7; test -e /proc/$$/fd/2 || exit 8"};
 	struct oci_hook h = sh_hook(a, 3);
 	struct petrel_error *err = NULL;
 	r = run_one("createRuntime", &h, state_json, &err);

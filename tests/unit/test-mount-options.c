@@ -12,16 +12,18 @@
 
 /* The option names of config.md's "Linux mount options" table. */
 static const char *spec_options[] = {
-	"async",       "atime",       "bind",        "defaults",     "dev",           "diratime",
-	"dirsync",     "exec",        "iversion",    "lazytime",     "loud",          "mand",
-	"noatime",     "nodev",       "nodiratime",  "noexec",       "noiversion",    "nolazytime",
-	"nomand",      "norelatime",  "nostrictatime", "nosuid",     "nosymfollow",   "private",
-	"ratime",      "rbind",       "rdev",        "rdiratime",    "relatime",      "remount",
-	"rexec",       "rnoatime",    "rnodiratime", "rnoexec",      "rnorelatime",   "rnostrictatime",
-	"rnosuid",     "rnosymfollow", "ro",         "rprivate",     "rrelatime",     "rro",
-	"rrw",         "rshared",     "rslave",      "rstrictatime", "rsuid",         "rsymfollow",
-	"runbindable", "rw",          "shared",      "silent",       "slave",         "strictatime",
-	"suid",        "symfollow",   "sync",        "tmpcopyup",    "unbindable",    "idmap",
+	"async",          "atime",      "bind",         "defaults",    "dev",
+	"diratime",       "dirsync",    "exec",         "iversion",    "lazytime",
+	"loud",           "mand",       "noatime",      "nodev",       "nodiratime",
+	"noexec",         "noiversion", "nolazytime",   "nomand",      "norelatime",
+	"nostrictatime",  "nosuid",     "nosymfollow",  "private",     "ratime",
+	"rbind",          "rdev",       "rdiratime",    "relatime",    "remount",
+	"rexec",          "rnoatime",   "rnodiratime",  "rnoexec",     "rnorelatime",
+	"rnostrictatime", "rnosuid",    "rnosymfollow", "ro",          "rprivate",
+	"rrelatime",      "rro",        "rrw",          "rshared",     "rslave",
+	"rstrictatime",   "rsuid",      "rsymfollow",   "runbindable", "rw",
+	"shared",         "silent",     "slave",        "strictatime", "suid",
+	"symfollow",      "sync",       "tmpcopyup",    "unbindable",  "idmap",
 	"ridmap",
 };
 
@@ -113,12 +115,12 @@ static void test_later_options_win(void)
 	tap_ok(o.flags == MS_STRICTATIME, "the_last_atime_mode_wins");
 	petrel_mount_options_release(&o);
 	parse("suid,dev,exec,async,nomand,loud,symfollow,atime", &o, NULL);
-	tap_ok(o.flags == 0 &&
-		       o.cleared == (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_MANDLOCK |
-				     MS_SILENT | MS_NOSYMFOLLOW | MS_NOATIME),
+	tap_ok(o.flags == 0 && o.cleared == (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS |
+					     MS_MANDLOCK | MS_SILENT | MS_NOSYMFOLLOW | MS_NOATIME),
 	       "negative_options_are_recorded_as_cleared");
 	petrel_mount_options_release(&o);
-	parse("sync,dirsync,remount,mand,lazytime,silent,iversion,nosymfollow,nodiratime", &o, NULL);
+	parse("sync,dirsync,remount,mand,lazytime,silent,iversion,nosymfollow,nodiratime", &o,
+	      NULL);
 	tap_ok(o.flags == (MS_SYNCHRONOUS | MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK | MS_LAZYTIME |
 			   MS_SILENT | MS_I_VERSION | MS_NOSYMFOLLOW | MS_NODIRATIME),
 	       "superblock_and_other_flags_map_to_their_ms_flags");
@@ -225,17 +227,18 @@ static void test_per_mount_attributes(void)
 	uint64_t set, clr;
 	parse("ro,nosuid,nodev,noexec,nodiratime,nosymfollow,noatime", &o, NULL);
 	petrel_mount_options_attr(&o, &set, &clr);
-	tap_ok(set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
-		       MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR_NOATIME) &&
+	tap_ok(set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		       MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW |
+		       MOUNT_ATTR_NOATIME) &&
 		       clr == MOUNT_ATTR__ATIME,
 	       "bind_flags_become_mount_attributes");
 	petrel_mount_options_release(&o);
 
 	parse("rw,suid,dev,exec,diratime,symfollow", &o, NULL);
 	petrel_mount_options_attr(&o, &set, &clr);
-	tap_ok(set == 0 && clr == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				   MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
-				   MOUNT_ATTR_NOSYMFOLLOW),
+	tap_ok(set == 0 &&
+		       clr == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			       MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW),
 	       "explicitly_cleared_flags_are_cleared_attributes");
 	petrel_mount_options_release(&o);
 
@@ -260,9 +263,16 @@ static void test_per_mount_attributes(void)
 static void test_path_clean(void)
 {
 	static const char *cases[][2] = {
-		{"a/./b/../c", "/a/c"}, {"/../../etc", "/etc"}, {"", "/"},       {"//x//", "/x"},
-		{"/a/..", "/"},         {"/proc/kcore", "/proc/kcore"},          {"..", "/"},
-		{"/a/b/../../..", "/"}, {"/a/.../b", "/a/.../b"},                {"./.", "/"},
+		{"a/./b/../c", "/a/c"},
+		{"/../../etc", "/etc"},
+		{"", "/"},
+		{"//x//", "/x"},
+		{"/a/..", "/"},
+		{"/proc/kcore", "/proc/kcore"},
+		{"..", "/"},
+		{"/a/b/../../..", "/"},
+		{"/a/.../b", "/a/.../b"},
+		{"./.", "/"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *got = petrel_path_clean(cases[i][0]);

@@ -89,11 +89,11 @@ int main(void)
 	tap_ok(create("/abs/sub", PETREL_PATH_DIR, &st) == 0, "an_absolute_symlink_is_followed");
 	char inside[PATH_MAX * 2];
 	snprintf(inside, sizeof(inside), "%s/sub", outside + 1);
-	tap_ok(exists_in_root(inside, S_IFDIR),
-	       "an_absolute_symlink_resolves_inside_the_root");
+	tap_ok(exists_in_root(inside, S_IFDIR), "an_absolute_symlink_resolves_inside_the_root");
 	tap_ok(outside_is_empty(), "an_absolute_symlink_never_reaches_the_host");
 
-	tap_ok(create("/rel/sub2", PETREL_PATH_DIR, &st) == 0 && exists_in_root("outside/sub2", S_IFDIR),
+	tap_ok(create("/rel/sub2", PETREL_PATH_DIR, &st) == 0 &&
+		       exists_in_root("outside/sub2", S_IFDIR),
 	       "dotdot_in_a_symlink_stops_at_the_root");
 	tap_ok(outside_is_empty(), "a_relative_symlink_never_reaches_the_host");
 

@@ -62,7 +62,8 @@ static void test_send_recv(void)
 
 	/* A payload of zero bytes works where the socket type allows it. */
 	int sq[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sq) < 0 || pipe2(p, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sq) < 0 ||
+	    pipe2(p, O_CLOEXEC) < 0)
 		abort();
 	union {
 		struct cmsghdr align;
@@ -209,9 +210,12 @@ static void test_raw_and_winsize(void)
 }
 
 /* Child side of the setup tests: optionally chroots into a minimal /dev
- * without a console (ptmx a symlink into pts, as in containers), sets up the terminal, sends the master to the parent
- * and reports what its stdio became on that very terminal. */
-static void __attribute__((noreturn)) setup_child(int sock, bool chroot_without_console)
+ * without a console (ptmx a symlink into pts, as in containers), sets up the
+ * terminal, sends the master to the parent and reports what its stdio became
+ * on that very terminal. */
+enum setup_mode { SETUP_HOST_DEV, SETUP_MINIMAL_ROOT, SETUP_STDIO_CLOSED };
+
+static void __attribute__((noreturn)) setup_child(int sock, enum setup_mode mode)
 {
 	struct petrel_error *err = NULL;
 	struct oci_box size = {.height = 33, .has_height = true, .width = 111, .has_width = true};
@@ -223,7 +227,7 @@ static void __attribute__((noreturn)) setup_child(int sock, bool chroot_without_
 		_exit(10);
 	}
 	bool console_before = access("/dev/console", F_OK) == 0;
-	if (chroot_without_console) {
+	if (mode == SETUP_MINIMAL_ROOT) {
 		char dev[256], pts[256], ptmx[256];
 		snprintf(dev, sizeof(dev), "%s/dev", dir);
 		snprintf(pts, sizeof(pts), "%s/dev/pts", dir);
@@ -239,6 +243,9 @@ static void __attribute__((noreturn)) setup_child(int sock, bool chroot_without_
 	}
 	if (setsid() < 0)
 		_exit(12);
+	if (mode == SETUP_STDIO_CLOSED)
+		for (int i = 0; i <= 2; i++)
+			close(i);
 
 	int master = petrel_terminal_setup(&size, &err);
 	if (master < 0) {
@@ -273,7 +280,7 @@ static void __attribute__((noreturn)) setup_child(int sock, bool chroot_without_
 
 /* Runs setup_child() and returns what it wrote on the pty and the name it
  * sent; *status is its wait status. */
-static char *run_setup_child(bool chroot_without_console, char **name, int *status)
+static char *run_setup_child(enum setup_mode mode, char **name, int *status)
 {
 	int sv[2];
 	struct petrel_error *err = NULL;
@@ -286,7 +293,7 @@ static char *run_setup_child(bool chroot_without_console, char **name, int *stat
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		setup_child(sv[1], chroot_without_console);
+		setup_child(sv[1], mode);
 	}
 	close(sv[1]);
 	int master = petrel_terminal_recv_fd_name(sv[0], name, &err);
@@ -317,7 +324,7 @@ static void test_setup(void)
 	}
 	int status;
 	char *name, *want;
-	char *out = run_setup_child(false, &name, &status);
+	char *out = run_setup_child(SETUP_HOST_DEV, &name, &status);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "terminal_setup_succeeds_in_a_session_leader (status %d)", status);
 	tap_contains(name, "/dev/pts/", "terminal_setup_master_is_sent_with_its_pts_name");
@@ -334,7 +341,7 @@ static void test_setup(void)
 	free(out);
 	free(name);
 
-	out = run_setup_child(true, &name, &status);
+	out = run_setup_child(SETUP_MINIMAL_ROOT, &name, &status);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "terminal_setup_succeeds_in_a_root_without_dev_console (status %d)", status);
 	if (asprintf(&want, "tty=%s ", name ? name : "?") < 0)
@@ -343,6 +350,16 @@ static void test_setup(void)
 	free(want);
 	tap_contains(out, "console_before=0 console_is_pty=1",
 		     "terminal_setup_creates_dev_console_and_binds_the_pty_on_it");
+	free(out);
+	free(name);
+
+	/* The pty fds must not land on 0-2 and be undone by the dup2(). */
+	out = run_setup_child(SETUP_STDIO_CLOSED, &name, &status);
+	if (asprintf(&want, "tty=%s size=33x111", name ? name : "?") < 0)
+		abort();
+	tap_contains(out, want, "terminal_setup_works_with_stdio_closed");
+	tap_contains(out, "same_stdio=1", "terminal_setup_with_stdio_closed_fills_all_three");
+	free(want);
 	free(out);
 	free(name);
 }
@@ -364,7 +381,8 @@ static void test_setup_needs_session(void)
 		close(p[0]);
 		/* A process group leader cannot setsid(), so a fresh child of
 		 * ours is not a session leader. */
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(10);
 		int r = petrel_terminal_setup(NULL, &err);
 		const char *msg = r < 0 ? petrel_error_message(err) : "(succeeded)";
