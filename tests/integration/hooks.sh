@@ -28,13 +28,13 @@ LOG=$TEST_TMP/hooklog
 mkdir -p "$LOG"
 chmod 0777 "$LOG"
 
-# record.sh KIND [ARGS...], sourced by `sh -c`, so that /proc/self is the
+# record.sh, sourced by `sh -c '. record.sh' KIND ARGS...` (so $0 is KIND), so that /proc/self is the
 # hook's own process: what the hook saw, into $HOOK_LOG/KIND.*. Works with
 # dash on the host and busybox sh in the container; /proc/self is opened by
 # the shell itself because before pivot_root /proc is the host's, where the
 # shell's $$ (its pid in the container) names another process.
 cat >"$LOG/record.sh" <<'SH'
-k=$1
+k=$0
 exec 3</proc/self/cmdline 4</proc/self/environ
 tr '\0' '\n' <&3 >"$HOOK_LOG/$k.args"
 tr '\0' '\n' <&4 >"$HOOK_LOG/$k.env"
@@ -57,7 +57,7 @@ c["mounts"].append({"destination": "/hooklog", "type": "bind", "source": os.envi
                     "options": ["rbind", "rw"]})'
 	set_args "$1" sh -c 'echo process >>/hooklog/order'
 }
-export LOG
+export LOG TEST_TMP
 
 # add_hook DIR KIND JSON: appends one hook (a JSON object) to hooks.KIND.
 add_hook() {
@@ -65,24 +65,25 @@ add_hook() {
 c.setdefault("hooks", {}).setdefault("'"$2"'", []).append(json.loads(os.environ["HOOK_JSON"]))'
 }
 
-# recording_hook KIND [LOG_DIR [SH]]: the JSON of a hook running record.sh
-# with args[0] "KIND-hook", two odd args and an env of three variables.
+# recording_hook KIND [LOG_DIR [ARG0]]: the JSON of a hook running
+# record.sh through /bin/sh with args[0] ARG0 (default "KIND-hook"; busybox
+# in the container needs "sh"), odd args and an env of three variables.
 recording_hook() {
-	local kind=$1 dir=${2:-$LOG} sh=${3:-/bin/sh}
 	python3 -c 'import json, sys
-kind, dir, sh, path = sys.argv[1:]
+kind, dir, arg0, path = sys.argv[1:]
 print(json.dumps({
-    "path": sh,
-    "args": [kind + "-hook" if sh == "/bin/sh" and not dir.startswith("/hooklog") else "sh",
-             "-c", ". " + dir + "/record.sh", kind, "two words", "", "--x=y"],
+    "path": "/bin/sh",
+    "args": [arg0, "-c", ". " + dir + "/record.sh", kind, "two words", "", "--x=y"],
     "env": ["PATH=" + path, "HOOK_LOG=" + dir, "SPACED=a b=c"],
-}))' "$kind" "$dir" "$sh" "$HOST_PATH"
+}))' "$1" "${2:-$LOG}" "${3:-$1-hook}" "$HOST_PATH"
 }
 
-# failing_hook KIND STATUS [TIMEOUT]: a hook that records its state and host
-# pid into $LOG/fail.* and exits with STATUS (or sleeps past TIMEOUT).
+# failing_hook KIND STATUS [TIMEOUT [LOG_DIR]]: a hook that records its state
+# and host pid into LOG_DIR/fail.* (default $LOG) and exits with STATUS (or
+# sleeps past TIMEOUT).
 failing_hook() {
-	local script='read -r hp _ </proc/self/stat; echo $hp >'$LOG'/fail.hookpid; cat >'$LOG'/fail.state; '
+	local dir=${4:-$LOG}
+	local script='read -r hp _ </proc/self/stat; echo $hp >'$dir'/fail.hookpid; cat >'$dir'/fail.state; '
 	if [ -n "${3:-}" ]; then
 		script+='exec sleep 600'
 	else
@@ -142,7 +143,7 @@ hook_bundle "$B"
 for kind in prestart createRuntime createContainer poststart poststop; do
 	add_hook "$B" "$kind" "$(recording_hook "$kind")"
 done
-add_hook "$B" startContainer "$(recording_hook startContainer /hooklog)"
+add_hook "$B" startContainer "$(recording_hook startContainer /hooklog sh)"
 reset_log
 
 pt create --pid-file "$TEST_TMP/all.pid" -b "$B" hooked >"$TEST_TMP/create.out" \
@@ -265,7 +266,6 @@ edit_config "$B" 'import os
 c["mounts"].append({"destination": "/hookbin", "type": "bind",
                     "source": os.environ["TEST_TMP"] + "/ctbin", "options": ["rbind", "ro"]})'
 add_hook "$B" startContainer '{"path": "/hookbin/hook"}'
-export TEST_TMP
 reset_log
 pt create -b "$B" scpath >"$TEST_TMP/create.out" 2>"$TEST_TMP/create.err" &&
 	pt start scpath >"$TEST_TMP/start.out" 2>"$TEST_TMP/start.err"
@@ -332,8 +332,7 @@ done
 # run -d with a failing startContainer hook: start fails, run cleans up.
 B=$TEST_TMP/fail-sc
 hook_bundle "$B"
-add_hook "$B" startContainer "$(failing_hook startContainer 4)"
-sed -i "s|$LOG|/hooklog|g" "$B/config.json"
+add_hook "$B" startContainer "$(failing_hook startContainer 4 "" /hooklog)"
 reset_log
 pt run -d -b "$B" fail-sc >"$TEST_TMP/run.out" 2>"$TEST_TMP/run.err"
 rc=$?
