@@ -26,10 +26,9 @@ pid_t petrel_clone(unsigned long flags, int *pidfd, const int *cgroup_fd, struct
 	struct clone_args_v2 args = {
 		.flags = flags | (pidfd ? CLONE_PIDFD : 0),
 		.pidfd = (uint64_t)(uintptr_t)&fd,
-		/* A sibling made with CLONE_PARENT must not signal its parent
-		 * twice; the kernel requires exit_signal 0 with CLONE_PARENT
-		 * only for thread groups, so SIGCHLD is right for both. */
-		.exit_signal = SIGCHLD,
+		/* A sibling (CLONE_PARENT) inherits the caller's exit signal;
+		 * clone3 refuses one given with it. */
+		.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 	if (cgroup_fd && *cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;

@@ -19,9 +19,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "util.h"
+#include "passwd.h"
 #include "process.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct name_value {
 	const char *name;
@@ -635,35 +636,7 @@ int petrel_process_find_executable(const struct oci_process *process, char **pat
 
 char *petrel_passwd_home(const char *passwd, uid_t uid)
 {
-	cleanup_close int fd = open(passwd, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	/* The file belongs to the image: refuse FIFOs and devices that could
-	 * block or feed the init forever. */
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return NULL;
-	cleanup_fclose FILE *f = fdopen(fd, "r");
-	if (f == NULL)
-		return NULL;
-	steal_fd(&fd);
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		/* name:password:uid:gid:gecos:home:shell */
-		char *fields[7] = {NULL}, *p = line;
-		size_t n = 0;
-		line[strcspn(line, "\n")] = '\0';
-		for (; n < ARRAY_LEN(fields) && p != NULL; n++)
-			fields[n] = strsep(&p, ":");
-		if (n < 6 || fields[2][0] < '0' || fields[2][0] > '9')
-			continue;
-		char *end = NULL;
-		errno = 0;
-		unsigned long id = strtoul(fields[2], &end, 10);
-		if (errno != 0 || *end != '\0' || id != uid)
-			continue;
-		return fields[5][0] ? strdup(fields[5]) : NULL;
-	}
-	return NULL;
+	return petrel_passwd_lookup(passwd, uid, PETREL_PASSWD_HOME);
 }
 
 char **petrel_process_environ(const struct oci_process *process)

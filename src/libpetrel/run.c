@@ -176,6 +176,12 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 	struct petrel_created cr;
 	if (petrel_create_container(o, !detach, &cr, err) < 0)
 		goto fail_unblock;
+	/* The window petrel runs in sizes the container's terminal before
+	 * the process starts (consoleSize stands when there is none). */
+	struct winsize ws;
+	if (cr.pty_master >= 0 && isatty(STDIN_FILENO) &&
+	    ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		petrel_terminal_copy_winsize(STDIN_FILENO, cr.pty_master);
 	if (petrel_start_locked(cr.container, err) < 0) {
 		petrel_delete_locked(cr.container, true, NULL);
 		petrel_created_release(&cr);
@@ -198,13 +204,8 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 	if (f.sigfd < 0 || f.epfd < 0) {
 		petrel_error_errno(err, "signalfd");
 	} else {
-		struct winsize ws;
-		if (f.master >= 0 && isatty(STDIN_FILENO)) {
-			/* consoleSize stands until a real window size is known. */
-			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-				petrel_terminal_copy_winsize(STDIN_FILENO, f.master);
+		if (f.master >= 0 && isatty(STDIN_FILENO))
 			raw = petrel_terminal_make_raw(STDIN_FILENO, &saved, NULL) == 0;
-		}
 		status = wait_foreground(&f, err);
 		if (raw)
 			petrel_terminal_restore(STDIN_FILENO, &saved);

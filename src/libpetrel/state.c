@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "passwd.h"
 #include "state.h"
 
 #define STATE_FILE "state.json"
@@ -357,9 +357,10 @@ int petrel_container_oci_state(struct petrel_container *c, enum petrel_status st
 	};
 	/* The owner is the user who owns the state, as runc reports it. */
 	char uid_name[16];
-	struct passwd *pw = s->has_owner_uid ? getpwuid(s->owner_uid) : NULL;
-	snprintf(uid_name, sizeof(uid_name), "%u", s->has_owner_uid ? s->owner_uid : 0);
-	view.owner = pw ? pw->pw_name : uid_name;
+	uid_t owner = s->has_owner_uid ? s->owner_uid : 0;
+	cleanup_free char *name = petrel_passwd_lookup("/etc/passwd", owner, PETREL_PASSWD_NAME);
+	snprintf(uid_name, sizeof(uid_name), "%u", owner);
+	view.owner = name ? name : uid_name;
 	*out = ocispec_dup(&oci_type_state, &view);
 	if (*out == NULL)
 		return petrel_error_set(err, ENOMEM, "state of \"%s\"", c->id);

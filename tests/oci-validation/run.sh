@@ -1,13 +1,15 @@
 #!/bin/bash
 # The runner of petrel's conformance checker (oci-check.c). It writes a config.json, runs the
 # checker under it and turns what the checker reports into this script's own TAP stream.
-# Until petrel can run containers, the config describes the runner's own process on this host:
-# the checker must pass under it, and under each mutation of it must fail exactly the mutated
-# check, which proves every check can fail.
+# On the host, the config describes the runner's own process: the checker must pass under it,
+# and under each mutation of it must fail exactly the mutated check, which proves every check
+# can fail. With petrel, the checker then runs as the process of petrel containers under
+# configs that set every field it checks, and must pass inside each.
 #
 # Usage: tests/oci-validation/run.sh [--oci-check PATH] [--petrel PATH]
 #   OCI_CHECK  the static checker (default: $top_builddir/tests/oci-validation/oci-check)
-#   PETREL     optional; when set, the base config is what `petrel spec` writes
+#   PETREL     optional; when set, the base config is what `petrel spec` writes, and the
+#              container scenarios run (as root)
 set -u
 
 top_builddir=${top_builddir:-.}
@@ -346,11 +348,12 @@ run_container_with() {
 	container_runs=$((container_runs + 1))
 	install -m 0644 "$1" "$bundle/config.json" &&
 		install -m 0644 "$2" "$bundle/rootfs/oci-check.json" || return 125
-	"$PETREL" --root "$work/state" run --bundle "$bundle" "oci-check-$$-$container_runs" \
-		</dev/null >"$work/petrel.stdout" 2>"$work/petrel.stderr"
+	# petrel gets the usual umask, not the one this runner describes for the host.
+	(umask 022 && exec "$PETREL" --root "$work/state" run --bundle "$bundle" \
+		"oci-check-$$-$container_runs") </dev/null >"$work/petrel.stdout" 2>"$work/petrel.stderr"
 	status=$?
 	# Diagnostics first: the checker's plan must stay the last line.
-	{ sed 's/^/# petrel: /' "$work/petrel.stderr"; cat "$work/petrel.stdout"; } >"$output"
+	{ sed 's/^/# /' "$work/petrel.stderr"; cat "$work/petrel.stdout"; } >"$output"
 	return $status
 }
 
@@ -730,6 +733,193 @@ else
 	check_mutation oci_check_catches_wrong_pids_limit_in_child_cgroup \
 		'c["linux"]["resources"]["pids"]["limit"] = -1' \
 		"linux.resources.pids.limit:" run_checker_in_child_cgroups
+fi
+
+# ------------------------------------------------------------- inside petrel containers
+
+# The checker as the process of petrel containers: the default config of `petrel spec`, then
+# configs that set every process field, the other namespaces with id mappings and time
+# offsets, mounts with options, masked and read-only paths. Each must pass inside. Then a few
+# mutations that only the checker sees (petrel runs the scenario's config) show that what it
+# catches inside a container comes out through `petrel run`.
+container_skip_reason() {
+	if [ -z "$PETREL" ]; then
+		echo "needs --petrel (or \$PETREL)"
+	elif [ "$(id -u)" -ne 0 ]; then
+		echo "needs root to run containers"
+	elif [ ! -x /bin/busybox ] || [ ! -x "$top_srcdir/contrib/make-busybox-rootfs.sh" ]; then
+		echo "needs busybox-static and $top_srcdir/contrib/make-busybox-rootfs.sh"
+	fi
+}
+
+# The bundle: a busybox rootfs with the checker, what the scenarios mount, mask and make
+# read-only, and a bind source outside it. Host uid 100000 (root of the user namespace
+# scenario) and uid 1000 must be able to walk to all of it.
+setup_container_bundle() {
+	bundle=$work/bundle
+	(
+		umask 022
+		"$top_srcdir/contrib/make-busybox-rootfs.sh" "$bundle/rootfs" >/dev/null &&
+			install -m 0755 "$OCI_CHECK" "$bundle/rootfs/oci-check" &&
+			mkdir -p "$bundle/rootfs/masked-dir" "$bundle/rootfs/ro-dir" \
+				"$bundle/rootfs/mnt-tmpfs" "$bundle/rootfs/mnt-bind" "$work/bind-source" &&
+			echo secret >"$bundle/rootfs/masked-dir/file" &&
+			echo secret >"$bundle/rootfs/masked-file" &&
+			echo data >"$bundle/rootfs/ro-dir/file" &&
+			echo data >"$work/bind-source/file"
+	) && chmod 0711 "$work" && chmod 0755 "$bundle"
+}
+
+# container_scenario NAME STATEMENT: the config of `petrel spec` (no terminal, the checker as
+# process.args) with STATEMENT applied must pass inside; it becomes $base and $baseline for
+# the mutations that follow.
+container_scenario() {
+	local name=$1 statement=$2
+	cp "$container_default" "$base"
+	if ! mutate "$statement" >"$work/mutate.err" 2>&1; then
+		not_ok "$name"
+		echo "could not write the config:" | diag
+		diag <"$work/mutate.err"
+		return 1
+	fi
+	cp "$config" "$base"
+	expect_pass "$name" run_checker_in_container
+	baseline=$work/baseline-$name.tap
+	cp "$output" "$baseline"
+}
+
+skip_reason=$(container_skip_reason)
+if [ -n "$skip_reason" ]; then
+	skip oci_check_passes_in_petrel_containers "$skip_reason"
+elif ! setup_container_bundle; then
+	not_ok oci_check_passes_in_petrel_containers
+	echo "could not make the bundle in $work/bundle" | diag
+else
+	base=$work/container-base.json
+	container_default=$work/container-default.json
+	python3 - "$work/spec-bundle/config.json" "$container_default" <<'EOF' ||
+import json, sys
+with open(sys.argv[1]) as f:
+    c = json.load(f)
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/oci-check", "--config", "/oci-check.json"]
+with open(sys.argv[2], "w") as f:
+    json.dump(c, f, indent="\t")
+EOF
+		bail "could not write the container config"
+
+	container_scenario oci_check_passes_in_container_with_default_spec 'pass'
+	if grep -q '^ok [0-9]* - process.args: argv is the 3 args$' "$output"; then
+		ok oci_check_ran_as_the_container_process
+	else
+		not_ok oci_check_ran_as_the_container_process
+		grep 'process.args' "$output" | diag
+	fi
+	check_mutation oci_check_in_container_catches_wrong_hostname \
+		'c["hostname"] = "not-" + c["hostname"]' "hostname:" \
+		run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_missing_bounding_capability \
+		'c["process"]["capabilities"]["bounding"].remove("CAP_KILL")' \
+		"process.capabilities.bounding:" run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_writable_root \
+		'c["root"]["readonly"] = False' "root.readonly:" \
+		run_checker_in_container_told_otherwise
+
+	# A non-root user with every process field. CAP_SYS_RESOURCE may be missing from the
+	# bounding set, so the rlimits stay at or below this process's hard limits.
+	container_scenario oci_check_passes_in_container_with_every_process_field '
+import os, resource
+p = c["process"]
+p["user"] = {"uid": 1000, "gid": 1000, "umask": 0o027, "additionalGids": [10, 20, 1000]}
+p["env"] = ["PATH=/bin", "OCI_CHECK_MARKER=value with spaces and # hash", "EMPTY="]
+p["cwd"] = "/tmp"
+def rlimit(name, soft, hard):
+    current = resource.getrlimit(getattr(resource, name))[1]
+    hard = min(hard, 2**64 - 1 if current == resource.RLIM_INFINITY else current)
+    return {"type": name, "soft": min(soft, hard), "hard": hard}
+p["rlimits"] = [rlimit("RLIMIT_NOFILE", 512, 1024), rlimit("RLIMIT_CORE", 0, 0),
+                rlimit("RLIMIT_NPROC", 1000, 2000), rlimit("RLIMIT_STACK", 8 << 20, 16 << 20),
+                rlimit("RLIMIT_MEMLOCK", 65536, 65536)]
+with open("/proc/self/oom_score_adj") as f:
+    p["oomScoreAdj"] = min(1000, int(f.read()) + 100)
+p["noNewPrivileges"] = True
+# Ambient capabilities are what a non-root process keeps through execve.
+granted = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+p["capabilities"] = {"bounding": granted + ["CAP_CHOWN", "CAP_AUDIT_WRITE"],
+                     "effective": granted, "permitted": granted, "inheritable": granted,
+                     "ambient": granted}
+p["scheduler"] = {"policy": "SCHED_BATCH", "nice": max(5, os.getpriority(os.PRIO_PROCESS, 0))}
+p["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 4}
+cpus = sorted(os.sched_getaffinity(0))
+p["execCPUAffinity"] = {"initial": str(cpus[0]), "final": ",".join(map(str, cpus))}
+c["hostname"] = "oci-check"
+c["domainname"] = "oci-check.example"
+c["linux"]["sysctl"] = {"kernel.shmmax": "68719476736", "kernel.msgmax": "16384",
+                        "net.ipv4.ip_forward": "1"}
+c["linux"]["personality"] = {"domain": "LINUX32"}'
+	check_mutation oci_check_in_container_catches_wrong_umask \
+		'c["process"]["user"]["umask"] = 0o022' "process.user.umask:" \
+		run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_missing_ambient_capability \
+		'c["process"]["capabilities"]["ambient"].remove("CAP_KILL")' \
+		"process.capabilities.ambient:" run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_wrong_scheduler \
+		'c["process"]["scheduler"]["policy"] = "SCHED_IDLE"' "process.scheduler:" \
+		run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_wrong_sysctl \
+		'c["linux"]["sysctl"]["net.ipv4.ip_forward"] = "0"' \
+		"linux.sysctl: net.ipv4.ip_forward" run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_wrong_personality \
+		'c["linux"]["personality"]["domain"] = "LINUX"' "linux.personality:" \
+		run_checker_in_container_told_otherwise
+
+	# Root of a user namespace with all five capability sets, a cgroup namespace, a writable
+	# root, mounts with options, and masked and read-only paths of the rootfs.
+	container_scenario oci_check_passes_in_container_with_user_namespace_mounts_and_masks '
+l = c["linux"]
+l["namespaces"] += [{"type": "user"}, {"type": "cgroup"}]
+l["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+l["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["root"]["readonly"] = False
+c["mounts"] += [
+    {"destination": "/mnt-tmpfs", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "nodev", "noexec", "noatime", "ro", "mode=755"]},
+    {"destination": "/mnt-bind", "type": "bind", "source": "'"$work"'/bind-source",
+     "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]},
+]
+l["maskedPaths"] += ["/masked-dir", "/masked-file", "/no-such-path"]
+l["readonlyPaths"] += ["/ro-dir"]
+l["rootfsPropagation"] = "private"
+# As root, permitted and effective after execve are the bounding set.
+bounding = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE", "CAP_SETUID",
+            "CAP_SETGID"]
+c["process"]["capabilities"] = {"bounding": bounding, "effective": bounding,
+                                "permitted": bounding, "inheritable": ["CAP_KILL", "CAP_CHOWN"],
+                                "ambient": ["CAP_KILL"]}'
+	check_mutation oci_check_in_container_catches_wrong_uid_mapping \
+		'c["linux"]["uidMappings"][0]["hostID"] += 1' "linux.uidMappings:" \
+		run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_unmasked_directory \
+		'c["linux"]["maskedPaths"].append("/ro-dir")' "linux.maskedPaths: /ro-dir" \
+		run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_writable_path_listed_readonly \
+		'c["linux"]["readonlyPaths"].append("/tmp")' "linux.readonlyPaths: /tmp" \
+		run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_mount_option_not_in_effect \
+		'[m for m in c["mounts"] if m["destination"] == "/dev/shm"][0]["options"].append("ro")' \
+		"mounts: /dev/shm" run_checker_in_container_told_otherwise
+	check_mutation oci_check_in_container_catches_missing_inheritable_capability \
+		'c["process"]["capabilities"]["inheritable"].remove("CAP_CHOWN")' \
+		"process.capabilities.inheritable:" run_checker_in_container_told_otherwise
+
+	# A new time namespace with offsets for both clocks.
+	container_scenario oci_check_passes_in_container_with_time_offsets '
+c["linux"]["namespaces"].append({"type": "time"})
+c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400, "nanosecs": 0},
+                             "boottime": {"secs": 7200, "nanosecs": 500}}'
+	check_mutation oci_check_in_container_catches_wrong_time_offset \
+		'c["linux"]["timeOffsets"]["boottime"]["secs"] += 1' "linux.timeOffsets: boottime" \
+		run_checker_in_container_told_otherwise
 fi
 
 echo "1..$tests"
