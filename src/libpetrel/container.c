@@ -60,10 +60,15 @@ static int validate_for_create(const struct petrel_create_options *o, const stru
 		return petrel_error_set(err, 0,
 					"config.json: .linux.namespaces: a new mount namespace is "
 					"required");
-	if ((spec->hostname || spec->domainname) && !(ns & CLONE_NEWUTS))
+	if (spec->hostname && !(ns & CLONE_NEWUTS))
 		return petrel_error_set(err, 0,
 					"config.json: .hostname: unable to set hostname without a "
 					"private UTS namespace");
+	if (spec->domainname && !(ns & CLONE_NEWUTS))
+		return petrel_error_set(
+			err, 0,
+			"config.json: .domainname: unable to set domainname without a "
+			"private UTS namespace");
 	if (spec->linux && (spec->linux->uid_mappings_len || spec->linux->gid_mappings_len) &&
 	    !(plan->new_flags & CLONE_NEWUSER))
 		return petrel_error_set(err, 0,
@@ -141,14 +146,17 @@ static int run_hooks(struct petrel_container *c, const char *kind, const struct 
 	return petrel_hooks_run(kind, hooks, n, json, err);
 }
 
-/* Hooks whose failure is only a warning (poststart, poststop). */
+/* Hooks whose failure is only a warning (poststart, poststop): each runs,
+ * whatever the ones before it did, as the spec says. */
 static void run_hooks_warn(struct petrel_container *c, const char *kind,
 			   const struct oci_hook *hooks, size_t n, enum petrel_status status)
 {
-	struct petrel_error *err = NULL;
-	if (run_hooks(c, kind, hooks, n, status, &err) < 0)
-		petrel_warn("%s", petrel_error_message(err));
-	petrel_error_free(err);
+	for (size_t i = 0; i < n; i++) {
+		struct petrel_error *err = NULL;
+		if (run_hooks(c, kind, &hooks[i], 1, status, &err) < 0)
+			petrel_warn("%s", petrel_error_message(err));
+		petrel_error_free(err);
+	}
 }
 
 /* Answers the init's requests until it is ready (or fails). */

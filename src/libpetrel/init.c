@@ -90,10 +90,10 @@ static int enter_namespaces(struct petrel_init *in, struct petrel_error **err)
 	return 0;
 }
 
-/* After a new user namespace, become its root (mapped by petrel). */
+/* In a new or joined user namespace, become its root. */
 static void become_namespace_root(const struct petrel_init *in)
 {
-	if (in->plan->new_flags & CLONE_NEWUSER) {
+	if ((in->plan->new_flags | in->plan->join_flags) & CLONE_NEWUSER) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			petrel_debug("container root is not mapped: %s", strerror(errno));
 	}
@@ -127,6 +127,11 @@ static int set_hostname(const struct oci_spec *spec, struct petrel_error **err)
 static int run_runtime_hooks(struct petrel_init *in, struct petrel_error **err)
 {
 	struct petrel_sync_msg msg;
+	const struct oci_hooks *h = in->spec->hooks;
+	/* Without hooks to run or to tell its pid to, the round trip is saved. */
+	if (h == NULL || (h->prestart_len + h->create_runtime_len + h->create_container_len +
+			  h->start_container_len) == 0)
+		return 0;
 	if (petrel_sync_send(in->sync_fd, PETREL_SYNC_HOOKS, 0, NULL, -1, err) < 0 ||
 	    petrel_sync_expect(in->sync_fd, PETREL_SYNC_HOOKS_ACK, &msg, err) < 0)
 		return -1;
@@ -337,8 +342,11 @@ void petrel_init_main(struct petrel_init *in)
 	close(in->sync_fd);
 	in->sync_fd = -1;
 	int fifo = wait_for_start(in, &err);
-	if (fifo < 0)
+	if (fifo < 0) {
+		/* Nobody listens any more: the log is all that is left. */
+		petrel_log(PETREL_LOG_ERROR, "container %s: %s", in->id, petrel_error_message(err));
 		_exit(1);
+	}
 	if (run_container_hooks(in, "startContainer", hooks ? hooks->start_container : NULL,
 				hooks ? hooks->start_container_len : 0, "created", &err) < 0)
 		goto fail_after_ready;

@@ -5,7 +5,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/nsfs.h>
 
 #include "cleanup.h"
 #include "namespaces.h"
@@ -83,6 +85,15 @@ int petrel_ns_plan(const struct oci_linux *lx, struct petrel_ns_plan *plan,
 			petrel_ns_plan_release(plan);
 			return petrel_error_set(err, saved, "open %s namespace \"%s\"", ns->type,
 						ns->path);
+		}
+		/* A path to something else fails here, naming it, rather than
+		 * as a bare EINVAL from setns() in the init. */
+		int type = ioctl(fd, NS_GET_NSTYPE);
+		if (type != namespaces[i].flag) {
+			close(fd);
+			petrel_ns_plan_release(plan);
+			return petrel_error_set(err, 0, "\"%s\" is not a %s namespace", ns->path,
+						ns->type);
 		}
 		plan->join_fds[i] = fd;
 		plan->join_flags |= namespaces[i].flag;

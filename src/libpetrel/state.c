@@ -92,7 +92,9 @@ int petrel_container_new(const char *root, const char *id, struct petrel_contain
 		goto fail;
 	}
 	c->dir_fd = openat(c->root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (c->dir_fd < 0) {
+	/* 0711 whatever the caller's umask: the container's process, as its
+	 * own user, opens exec.fifo in here. */
+	if (c->dir_fd < 0 || fchmod(c->dir_fd, 0711) < 0) {
 		petrel_error_errno(err, "open container directory \"%s/%s\"", root, id);
 		unlinkat(c->root_fd, id, AT_REMOVEDIR);
 		goto fail;

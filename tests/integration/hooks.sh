@@ -30,11 +30,11 @@ chmod 0777 "$LOG"
 # A container root mapped to another host uid must reach the bundle.
 chmod 0755 "$TEST_TMP"
 
-# record.sh, sourced by `sh -c '. record.sh' KIND ARGS...` (so $0 is KIND), so that /proc/self is the
-# hook's own process: what the hook saw, into $HOOK_LOG/KIND.*. Works with
-# dash on the host and busybox sh in the container; /proc/self is opened by
-# the shell itself because before pivot_root /proc is the host's, where the
-# shell's $$ (its pid in the container) names another process.
+# record.sh, sourced by `sh -c '. record.sh' KIND ARGS...` ($0 is KIND):
+# what the hook saw, into $HOOK_LOG/KIND.*, and KIND appended to the order
+# log. Works with dash on the host and busybox sh in the container. The
+# shell opens /proc/self itself: before pivot_root /proc is the host's, where
+# the shell's $$ (its pid in the container) names another process.
 cat >"$LOG/record.sh" <<'SH'
 k=$0
 exec 3</proc/self/cmdline 4</proc/self/environ
@@ -86,7 +86,7 @@ print(json.dumps({
 # sleeps past TIMEOUT).
 failing_hook() {
 	local dir=${4:-$LOG}
-	local script='read -r hp _ </proc/self/stat; echo $hp >'$dir'/fail.hookpid; cat >'$dir'/fail.state; '
+	local script='read -r hp _ </proc/self/stat; echo $hp >'"$dir"'/fail.hookpid; cat >'"$dir"'/fail.state; '
 	if [ -n "${3:-}" ]; then
 		script+='exec sleep 600'
 	else
@@ -229,7 +229,7 @@ B=$TEST_TMP/two
 hook_bundle "$B"
 for n in 1 2 3; do
 	add_hook "$B" createRuntime \
-		'{"path": "/bin/sh", "args": ["sh", "-c", "echo '$n' >>'$LOG'/order"]}'
+		'{"path": "/bin/sh", "args": ["sh", "-c", "echo '$n' >>'"$LOG"'/order"]}'
 done
 reset_log
 pt create -b "$B" listed >"$TEST_TMP/create.out" 2>"$TEST_TMP/create.err"
@@ -241,7 +241,7 @@ pt delete --force listed >/dev/null 2>&1
 B=$TEST_TMP/noenv
 hook_bundle "$B"
 add_hook "$B" createRuntime \
-	'{"path": "/bin/sh", "args": ["sh", "-c", "exec 4</proc/self/environ; /usr/bin/cat <&4 >'$LOG'/noenv.env"]}'
+	'{"path": "/bin/sh", "args": ["sh", "-c", "exec 4</proc/self/environ; /usr/bin/cat <&4 >'"$LOG"'/noenv.env"]}'
 reset_log
 pt create -b "$B" noenv >"$TEST_TMP/create.out" 2>"$TEST_TMP/create.err"
 is "create_with_env_less_hook_succeeds" "$?" 0
@@ -471,7 +471,7 @@ hook_bundle "$B"
 set_args "$B" sleep 600
 add_hook "$B" poststart "$(failing_hook poststart 3)"
 add_hook "$B" poststop "$(failing_hook poststop 3)"
-add_hook "$B" poststop '{"path": "/bin/sh", "args": ["sh", "-c", "echo second-poststop >>'$LOG'/order"]}'
+add_hook "$B" poststop '{"path": "/bin/sh", "args": ["sh", "-c", "echo second-poststop >>'"$LOG"'/order"]}'
 reset_log
 pt create -b "$B" warn >"$TEST_TMP/create.out" 2>"$TEST_TMP/create.err"
 is "create_with_failing_poststart_hook_succeeds" "$?" 0

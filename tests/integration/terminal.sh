@@ -86,10 +86,10 @@ ptydrive() {
 # start_receiver SOCKET OUTPUT [--write TEXT]: a console-receiver in the
 # background, listening once this returns.
 start_receiver() {
-	local sock=$1 i
+	local sock=$1
 	"$RECEIVER" "$@" 2>"$2.err" &
 	receiver_pid=$!
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		[ -S "$sock" ] && return 0
 		sleep 0.05
 	done
@@ -98,11 +98,11 @@ start_receiver() {
 
 # wait_receiver: its exit status (124 when still running after 30 s).
 wait_receiver() {
-	local i
-	for i in $(seq 1 600); do
+	local rc
+	for _ in $(seq 1 600); do
 		if ! kill -0 "$receiver_pid" 2>/dev/null; then
 			wait "$receiver_pid"
-			local rc=$?
+			rc=$?
 			receiver_pid=
 			return $rc
 		fi
@@ -225,12 +225,13 @@ like "foreground_run_relays_input_to_container" "$text" "^got:typed at the termi
 like "foreground_run_applies_console_size_without_a_window_size" "$text" "^size:30 100$"
 is "foreground_run_deletes_the_container" "$(leftovers)" ""
 
+# The process looks at once: the size must be set before it starts.
 set_args "$B" sh -c 'echo size:$(stty size)'
 ptydrive "$TEST_TMP/run2.out" 40 120 "" "" \
 	"$PETREL" --root "$TEST_ROOT" run -b "$B" fgsize >/dev/null 2>&1
 rc=$?
-is "foreground_run_of_true_exits_0" "$rc" 0
-like "foreground_run_passes_the_window_size_on" "$(crlf_to_lf "$TEST_TMP/run2.out")" \
+is "foreground_run_exits_0_when_the_container_does" "$rc" 0
+like "foreground_run_sizes_the_terminal_before_the_process_starts" "$(crlf_to_lf "$TEST_TMP/run2.out")" \
 	"^size:40 120$"
 is "second_foreground_run_leaves_nothing" "$(leftovers)" ""
 
