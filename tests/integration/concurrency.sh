@@ -23,6 +23,11 @@ fi
 . "$top/tests/lib/bundle.sh"
 trap cleanup_all EXIT
 
+# A petrel that hangs fails its test instead of hanging the suite.
+pt() {
+	timeout -k 5 "${PETREL_TEST_TIMEOUT:-120}" "$PETREL" --root "$TEST_ROOT" "$@"
+}
+
 # proc_alive PID: the process exists and is not a zombie.
 proc_alive() {
 	local stat

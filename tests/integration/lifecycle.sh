@@ -21,6 +21,11 @@ fi
 . "$top/tests/lib/bundle.sh"
 trap cleanup_all EXIT
 
+# A petrel that hangs fails its test instead of hanging the suite.
+pt() {
+	timeout -k 5 "${PETREL_TEST_TIMEOUT:-120}" "$PETREL" --root "$TEST_ROOT" "$@"
+}
+
 # Pids of every container init the tests made; all must be gone at the end
 # of each group.
 TRACKED_PIDS=()
@@ -29,7 +34,7 @@ TRACKED_PIDS=()
 # and $err. Not for commands whose container keeps stdio (create, run):
 # those use create_ctr and run_bg, which give each container its own files.
 run_pt() {
-	"$PETREL" --root "$TEST_ROOT" "$@" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err" </dev/null
+	pt "$@" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err" </dev/null
 	rc=$?
 	out=$(cat "$TEST_TMP/cmd.out")
 	err=$(cat "$TEST_TMP/cmd.err")
@@ -49,8 +54,7 @@ bundle() {
 create_ctr() {
 	local b=$1 id=$2
 	shift 2
-	"$PETREL" --root "$TEST_ROOT" create --bundle "$b" "$@" "$id" \
-		>"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" </dev/null
+	pt create --bundle "$b" "$@" "$id" >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" </dev/null
 	rc=$?
 	err=$(cat "$TEST_TMP/$id.err")
 	track "$id"
@@ -60,8 +64,7 @@ create_ctr() {
 run_fg() {
 	local b=$1 id=$2
 	shift 2
-	"$PETREL" --root "$TEST_ROOT" run --bundle "$b" "$@" "$id" \
-		>"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" </dev/null
+	pt run --bundle "$b" "$@" "$id" >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" </dev/null
 	rc=$?
 	out=$(cat "$TEST_TMP/$id.out")
 	err=$(cat "$TEST_TMP/$id.err")
@@ -702,8 +705,7 @@ assert_clean "cwd_and_executable_errors"
 
 # ---------------------------------------------------------------- pid file paths
 mkdir -p "$TEST_TMP/pidcwd"
-(cd "$TEST_TMP/pidcwd" && "$PETREL" --root "$TEST_ROOT" create --bundle "$SLEEPER" \
-	--pid-file rel.pid pf1 >"$TEST_TMP/pf1.out" 2>&1 </dev/null)
+(cd "$TEST_TMP/pidcwd" && pt create --bundle "$SLEEPER" --pid-file rel.pid pf1 >"$TEST_TMP/pf1.out" 2>&1 </dev/null)
 is "relative_pid_file_is_written_in_the_callers_cwd" \
 	"$(cat "$TEST_TMP/pidcwd/rel.pid" 2>&1)" "$(state_field pf1 pid)"
 track pf1

@@ -109,9 +109,12 @@ else
 	pretend_last=$((${#cap_names[@]} - 2))
 	echo "$pretend_last" >"$TEST_TMP/cap_last_cap"
 fi
+# noNewPrivileges keeps a pretended-unknown capability that petrel left in the
+# bounding set out of root's permitted set at execve.
 ctr capability_above_last_cap_is_skipped_with_warning \
 	'for s in ("bounding", "effective", "permitted"):
-    c["process"]["capabilities"][s] = ["CAP_KILL", "'"$unsupported"'"]' \
+    c["process"]["capabilities"][s] = ["CAP_KILL", "'"$unsupported"'"]
+c["process"]["noNewPrivileges"] = True' \
 	grep -E '^Cap(Eff|Prm):' /proc/self/status
 b=$TEST_TMP/capability_above_last_cap_is_skipped_with_warning
 if [ -n "$pretend_last" ]; then
@@ -168,7 +171,7 @@ ctr rlimits_are_in_effect_inside \
                             {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]' \
 	sh -c 'ulimit -Sn; ulimit -Hn; ulimit -c'
 run_ctr rlimits_are_in_effect_inside
-is rlimits_are_in_effect_inside "$rc $(echo $out)" "0 321 654 0"
+is rlimits_are_in_effect_inside "$rc ${out//$'\n'/ }" "0 321 654 0"
 
 # ------------------------------------------------------ cwd and executable
 
@@ -255,7 +258,7 @@ ctr home_comes_from_container_passwd_for_non_root_uid \
 c["process"]["user"] = {"uid": 4321, "gid": 4321}
 c["process"]["env"] = ["PATH=/bin"]' env
 run_ctr home_comes_from_container_passwd_for_non_root_uid
-like home_comes_from_container_passwd_for_non_root_uid "$rc $(echo $out)" \
+like home_comes_from_container_passwd_for_non_root_uid "$rc ${out//$'\n'/ }" \
 	'^0 .*HOME=/home/petrel-in-container( |$)'
 
 ctr home_is_root_dir_for_uid_without_passwd_entry \
@@ -263,7 +266,7 @@ ctr home_is_root_dir_for_uid_without_passwd_entry \
 c["process"]["user"] = {"uid": 4322, "gid": 4322}
 c["process"]["env"] = ["PATH=/bin"]' env
 run_ctr home_is_root_dir_for_uid_without_passwd_entry
-like home_is_root_dir_for_uid_without_passwd_entry "$rc $(echo $out)" '^0 .*HOME=/( |$)'
+like home_is_root_dir_for_uid_without_passwd_entry "$rc ${out//$'\n'/ }" '^0 .*HOME=/( |$)'
 
 # --------------------------------------------------- user, groups, affinity
 
@@ -271,8 +274,8 @@ ctr user_and_groups_are_set_for_every_id \
 	'c["process"]["user"] = {"uid": 1234, "gid": 5678, "additionalGids": [10, 20, 30],
                          "umask": 0o077}' cat /proc/self/status
 run_ctr user_and_groups_are_set_for_every_id
-is user_and_groups_are_set_for_every_id \
-	"$rc|$(status_field "$out" Uid)|$(status_field "$out" Gid)|$(status_field "$out" Groups)|$(status_field "$out" Umask)" \
+ids="$rc|$(status_field "$out" Uid)|$(status_field "$out" Gid)|$(status_field "$out" Groups)"
+is user_and_groups_are_set_for_every_id "$ids|$(status_field "$out" Umask)" \
 	"0|1234 1234 1234 1234|5678 5678 5678 5678|10 20 30|0077"
 
 # With no additionalGids the process has no supplementary groups, whatever
