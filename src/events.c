@@ -10,23 +10,23 @@ static struct {
 	const char *interval;
 	bool stats;
 } opts = {
-    .interval = "5s",
+	.interval = "5s",
 };
 
 static const struct petrel_option events_options[] = {
-    {"interval", 0, PETREL_OPT_STRING, &opts.interval, "DURATION",
-     "how often to collect statistics, e.g. 500ms, 10s, 1m30s (default: 5s)"},
-    {"stats", 0, PETREL_OPT_BOOL, &opts.stats, NULL,
-     "print the container's statistics once and exit"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"interval", 0, PETREL_OPT_STRING, &opts.interval, "DURATION",
+	 "how often to collect statistics, e.g. 500ms, 10s, 1m30s (default: 5s)"},
+	{"stats", 0, PETREL_OPT_BOOL, &opts.stats, NULL,
+	 "print the container's statistics once and exit"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static const struct {
 	const char *name;
 	long double ns;
 } duration_units[] = {
-    {"ns", 1},   {"us", 1e3}, {"\u00b5s", 1e3}, {"\u03bcs", 1e3},
-    {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},      {"h", 3600e9},
+	{"ns", 1},   {"us", 1e3}, {"\u00b5s", 1e3}, {"\u03bcs", 1e3},
+	{"ms", 1e6}, {"s", 1e9},  {"m", 60e9},      {"h", 3600e9},
 };
 
 /* Parses a duration the way the Go flag package spells it, a sequence of
@@ -92,16 +92,16 @@ static int command_events(const struct petrel_global *global, int argc, char **a
 }
 
 const struct petrel_command petrel_command_events = {
-    .name = "events",
-    .usage = "<container-id>",
-    .summary = "stream a container's OOM events and resource usage",
-    .description = "   Prints, one JSON object a line, what happens to the container: out of\n"
-		   "   memory events as they occur and, every --interval, its resource usage\n"
-		   "   (CPU, memory, pids, block I/O, huge pages, network). It runs until the\n"
-		   "   container stops. With --stats it prints the usage once and exits.",
-    .options = events_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 1,
-    .max_args = 1,
-    .run = command_events,
+	.name = "events",
+	.usage = "<container-id>",
+	.summary = "stream a container's OOM events and resource usage",
+	.description = "   Prints, one JSON object a line, what happens to the container: out of\n"
+		       "   memory events as they occur and, every --interval, its resource usage\n"
+		       "   (CPU, memory, pids, block I/O, huge pages, network). It runs until the\n"
+		       "   container stops. With --stats it prints the usage once and exits.",
+	.options = events_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 1,
+	.max_args = 1,
+	.run = command_events,
 };

@@ -28,36 +28,37 @@ static struct {
 } opts;
 
 static const struct petrel_option exec_options[] = {
-    {"console-socket", 0, PETREL_OPT_STRING, &opts.console_socket, "PATH",
-     "AF_UNIX socket that receives the master fd of the process's terminal"},
-    {"pid-file", 0, PETREL_OPT_STRING, &opts.pid_file, "FILE",
-     "write the new process's pid to FILE"},
-    {"process", 'p', PETREL_OPT_STRING, &opts.process, "FILE",
-     "run the runtime-spec process object in FILE (other process flags are ignored)"},
-    {"cwd", 0, PETREL_OPT_STRING, &opts.cwd, "DIR", "working directory inside the container"},
-    {"env", 'e', PETREL_OPT_LIST, &opts.env, "KEY=VALUE",
-     "set an environment variable (repeatable)"},
-    {"tty", 't', PETREL_OPT_BOOL, &opts.tty, NULL, "give the process a terminal"},
-    {"user", 'u', PETREL_OPT_STRING, &opts.user, "UID[:GID]", "run as this numeric user and group"},
-    {"additional-gids", 'g', PETREL_OPT_LIST, &opts.additional_gids, "GID",
-     "add a supplementary group (repeatable)"},
-    {"cap", 'c', PETREL_OPT_LIST, &opts.caps, "CAP",
-     "add a capability, e.g. CAP_NET_ADMIN (repeatable)"},
-    {"no-new-privs", 0, PETREL_OPT_BOOL, &opts.no_new_privs, NULL,
-     "set no_new_privs so the process cannot gain privileges"},
-    {"apparmor", 0, PETREL_OPT_STRING, &opts.apparmor, "PROFILE",
-     "AppArmor profile to run the process under"},
-    {"process-label", 0, PETREL_OPT_STRING, &opts.process_label, "LABEL",
-     "SELinux label to run the process with"},
-    {"detach", 'd', PETREL_OPT_BOOL, &opts.detach, NULL,
-     "return once the process is started instead of waiting for it"},
-    {"preserve-fds", 0, PETREL_OPT_INT, &opts.preserve_fds, "N",
-     "pass N more file descriptors, after stdio and $LISTEN_FDS, to the process"},
-    {"cgroup", 0, PETREL_OPT_LIST, &opts.cgroups, "[CONTROLLERS:]PATH",
-     "run in this sub-cgroup of the container, e.g. pids,memory:sub (repeatable)"},
-    {"ignore-paused", 0, PETREL_OPT_BOOL, &opts.ignore_paused, NULL,
-     "allow exec into a paused container"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"console-socket", 0, PETREL_OPT_STRING, &opts.console_socket, "PATH",
+	 "AF_UNIX socket that receives the master fd of the process's terminal"},
+	{"pid-file", 0, PETREL_OPT_STRING, &opts.pid_file, "FILE",
+	 "write the new process's pid to FILE"},
+	{"process", 'p', PETREL_OPT_STRING, &opts.process, "FILE",
+	 "run the runtime-spec process object in FILE (other process flags are ignored)"},
+	{"cwd", 0, PETREL_OPT_STRING, &opts.cwd, "DIR", "working directory inside the container"},
+	{"env", 'e', PETREL_OPT_LIST, &opts.env, "KEY=VALUE",
+	 "set an environment variable (repeatable)"},
+	{"tty", 't', PETREL_OPT_BOOL, &opts.tty, NULL, "give the process a terminal"},
+	{"user", 'u', PETREL_OPT_STRING, &opts.user, "UID[:GID]",
+	 "run as this numeric user and group"},
+	{"additional-gids", 'g', PETREL_OPT_LIST, &opts.additional_gids, "GID",
+	 "add a supplementary group (repeatable)"},
+	{"cap", 'c', PETREL_OPT_LIST, &opts.caps, "CAP",
+	 "add a capability, e.g. CAP_NET_ADMIN (repeatable)"},
+	{"no-new-privs", 0, PETREL_OPT_BOOL, &opts.no_new_privs, NULL,
+	 "set no_new_privs so the process cannot gain privileges"},
+	{"apparmor", 0, PETREL_OPT_STRING, &opts.apparmor, "PROFILE",
+	 "AppArmor profile to run the process under"},
+	{"process-label", 0, PETREL_OPT_STRING, &opts.process_label, "LABEL",
+	 "SELinux label to run the process with"},
+	{"detach", 'd', PETREL_OPT_BOOL, &opts.detach, NULL,
+	 "return once the process is started instead of waiting for it"},
+	{"preserve-fds", 0, PETREL_OPT_INT, &opts.preserve_fds, "N",
+	 "pass N more file descriptors, after stdio and $LISTEN_FDS, to the process"},
+	{"cgroup", 0, PETREL_OPT_LIST, &opts.cgroups, "[CONTROLLERS:]PATH",
+	 "run in this sub-cgroup of the container, e.g. pids,memory:sub (repeatable)"},
+	{"ignore-paused", 0, PETREL_OPT_BOOL, &opts.ignore_paused, NULL,
+	 "allow exec into a paused container"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 /* A uid or gid: a decimal number below 2^32 - 1 ((uid_t)-1 means "unset"). */
@@ -123,22 +124,23 @@ static int command_exec(const struct petrel_global *global, int argc, char **arg
 }
 
 const struct petrel_command petrel_command_exec = {
-    .name = "exec",
-    .usage = "<container-id> <command> [args...]  or  --process FILE <container-id>",
-    .summary = "run another process inside a container",
-    .description = "   Starts another process in a running container: it joins the\n"
-		   "   container's namespaces and cgroup and gets the container's security\n"
-		   "   settings unless flags change them. Everything after the container id\n"
-		   "   is the command and its own arguments, so petrel's flags go before the\n"
-		   "   id. Instead of a command line, --process can name a JSON file holding a\n"
-		   "   complete runtime-spec process object.\n\n"
-		   "   Unless --detach is given petrel waits for the process and exits with\n"
-		   "   its exit status.\n\n"
-		   "   EXAMPLE:\n"
-		   "      petrel exec -t web1 sh -c 'ps aux'",
-    .options = exec_options,
-    .args_mode = PETREL_ARGS_STOP_AT_FIRST,
-    .min_args = 1,
-    .max_args = -1,
-    .run = command_exec,
+	.name = "exec",
+	.usage = "<container-id> <command> [args...]  or  --process FILE <container-id>",
+	.summary = "run another process inside a container",
+	.description =
+		"   Starts another process in a running container: it joins the\n"
+		"   container's namespaces and cgroup and gets the container's security\n"
+		"   settings unless flags change them. Everything after the container id\n"
+		"   is the command and its own arguments, so petrel's flags go before the\n"
+		"   id. Instead of a command line, --process can name a JSON file holding a\n"
+		"   complete runtime-spec process object.\n\n"
+		"   Unless --detach is given petrel waits for the process and exits with\n"
+		"   its exit status.\n\n"
+		"   EXAMPLE:\n"
+		"      petrel exec -t web1 sh -c 'ps aux'",
+	.options = exec_options,
+	.args_mode = PETREL_ARGS_STOP_AT_FIRST,
+	.min_args = 1,
+	.max_args = -1,
+	.run = command_exec,
 };

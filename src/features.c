@@ -8,7 +8,7 @@
 #include "petrel.h"
 
 static const struct petrel_option features_options[] = {
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int command_features(const struct petrel_global *global, int argc, char **argv,
@@ -23,16 +23,17 @@ static int command_features(const struct petrel_global *global, int argc, char *
 }
 
 const struct petrel_command petrel_command_features = {
-    .name = "features",
-    .usage = "",
-    .summary = "print what this build of petrel supports, as JSON",
-    .description = "   Prints, as JSON in the runtime-spec features format, what this build of\n"
-		   "   petrel supports: the range of spec versions, hooks, mount options,\n"
-		   "   namespaces, capabilities, cgroup and seccomp support, and so on. Callers\n"
-		   "   such as container engines read it to find out what they may ask for.",
-    .options = features_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 0,
-    .max_args = 0,
-    .run = command_features,
+	.name = "features",
+	.usage = "",
+	.summary = "print what this build of petrel supports, as JSON",
+	.description =
+		"   Prints, as JSON in the runtime-spec features format, what this build of\n"
+		"   petrel supports: the range of spec versions, hooks, mount options,\n"
+		"   namespaces, capabilities, cgroup and seccomp support, and so on. Callers\n"
+		"   such as container engines read it to find out what they may ask for.",
+	.options = features_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 0,
+	.max_args = 0,
+	.run = command_features,
 };

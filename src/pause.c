@@ -3,7 +3,7 @@
 #include "petrel.h"
 
 static const struct petrel_option pause_options[] = {
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int command_pause(const struct petrel_global *global, int argc, char **argv,
@@ -15,15 +15,15 @@ static int command_pause(const struct petrel_global *global, int argc, char **ar
 }
 
 const struct petrel_command petrel_command_pause = {
-    .name = "pause",
-    .usage = "<container-id>",
-    .summary = "freeze every process of a container",
-    .description = "   Freezes all the processes of a running container through the cgroup\n"
-		   "   freezer, so they use no CPU until `petrel resume`. The container's\n"
-		   "   state becomes \"paused\".",
-    .options = pause_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 1,
-    .max_args = 1,
-    .run = command_pause,
+	.name = "pause",
+	.usage = "<container-id>",
+	.summary = "freeze every process of a container",
+	.description = "   Freezes all the processes of a running container through the cgroup\n"
+		       "   freezer, so they use no CPU until `petrel resume`. The container's\n"
+		       "   state becomes \"paused\".",
+	.options = pause_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 1,
+	.max_args = 1,
+	.run = command_pause,
 };

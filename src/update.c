@@ -29,38 +29,38 @@ static struct {
 } opts;
 
 static const struct petrel_option update_options[] = {
-    {"resources", 'r', PETREL_OPT_STRING, &opts.resources, "FILE",
-     "read limits (runtime-spec linux.resources JSON) from FILE, - for stdin"},
-    {"blkio-weight", 0, PETREL_OPT_STRING, &opts.blkio_weight, "N",
-     "relative block I/O weight, 10 to 1000"},
-    {"cpu-period", 0, PETREL_OPT_STRING, &opts.cpu_period, "USEC",
-     "CPU CFS period in microseconds"},
-    {"cpu-quota", 0, PETREL_OPT_STRING, &opts.cpu_quota, "USEC",
-     "CPU time in microseconds the container may use each period (-1: no limit)"},
-    {"cpu-burst", 0, PETREL_OPT_STRING, &opts.cpu_burst, "USEC",
-     "CPU time in microseconds the container may borrow beyond its quota"},
-    {"cpu-share", 0, PETREL_OPT_STRING, &opts.cpu_share, "N", "relative CPU shares"},
-    {"cpu-rt-period", 0, PETREL_OPT_STRING, &opts.cpu_rt_period, "USEC",
-     "real-time scheduling period in microseconds"},
-    {"cpu-rt-runtime", 0, PETREL_OPT_STRING, &opts.cpu_rt_runtime, "USEC",
-     "real-time CPU time in microseconds the container may use each period"},
-    {"cpuset-cpus", 0, PETREL_OPT_STRING, &opts.cpuset_cpus, "LIST",
-     "CPUs the container may run on, e.g. 0-3,6"},
-    {"cpuset-mems", 0, PETREL_OPT_STRING, &opts.cpuset_mems, "LIST",
-     "memory nodes the container may allocate from, e.g. 0,1"},
-    {"memory", 0, PETREL_OPT_STRING, &opts.memory, "BYTES",
-     "memory limit, with an optional unit: 512m, 2g (-1: no limit)"},
-    {"memory-reservation", 0, PETREL_OPT_STRING, &opts.memory_reservation, "BYTES",
-     "memory soft limit, with an optional unit"},
-    {"memory-swap", 0, PETREL_OPT_STRING, &opts.memory_swap, "BYTES",
-     "memory plus swap limit, with an optional unit (-1: unlimited swap)"},
-    {"pids-limit", 0, PETREL_OPT_STRING, &opts.pids_limit, "N",
-     "maximum number of processes (-1 or 0: no limit)"},
-    {"l3-cache-schema", 0, PETREL_OPT_STRING, &opts.l3_cache_schema, "SCHEMA",
-     "Intel RDT L3 cache allocation schema, e.g. L3:0=ff"},
-    {"mem-bw-schema", 0, PETREL_OPT_STRING, &opts.mem_bw_schema, "SCHEMA",
-     "Intel RDT memory bandwidth schema, e.g. MB:0=50"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"resources", 'r', PETREL_OPT_STRING, &opts.resources, "FILE",
+	 "read limits (runtime-spec linux.resources JSON) from FILE, - for stdin"},
+	{"blkio-weight", 0, PETREL_OPT_STRING, &opts.blkio_weight, "N",
+	 "relative block I/O weight, 10 to 1000"},
+	{"cpu-period", 0, PETREL_OPT_STRING, &opts.cpu_period, "USEC",
+	 "CPU CFS period in microseconds"},
+	{"cpu-quota", 0, PETREL_OPT_STRING, &opts.cpu_quota, "USEC",
+	 "CPU time in microseconds the container may use each period (-1: no limit)"},
+	{"cpu-burst", 0, PETREL_OPT_STRING, &opts.cpu_burst, "USEC",
+	 "CPU time in microseconds the container may borrow beyond its quota"},
+	{"cpu-share", 0, PETREL_OPT_STRING, &opts.cpu_share, "N", "relative CPU shares"},
+	{"cpu-rt-period", 0, PETREL_OPT_STRING, &opts.cpu_rt_period, "USEC",
+	 "real-time scheduling period in microseconds"},
+	{"cpu-rt-runtime", 0, PETREL_OPT_STRING, &opts.cpu_rt_runtime, "USEC",
+	 "real-time CPU time in microseconds the container may use each period"},
+	{"cpuset-cpus", 0, PETREL_OPT_STRING, &opts.cpuset_cpus, "LIST",
+	 "CPUs the container may run on, e.g. 0-3,6"},
+	{"cpuset-mems", 0, PETREL_OPT_STRING, &opts.cpuset_mems, "LIST",
+	 "memory nodes the container may allocate from, e.g. 0,1"},
+	{"memory", 0, PETREL_OPT_STRING, &opts.memory, "BYTES",
+	 "memory limit, with an optional unit: 512m, 2g (-1: no limit)"},
+	{"memory-reservation", 0, PETREL_OPT_STRING, &opts.memory_reservation, "BYTES",
+	 "memory soft limit, with an optional unit"},
+	{"memory-swap", 0, PETREL_OPT_STRING, &opts.memory_swap, "BYTES",
+	 "memory plus swap limit, with an optional unit (-1: unlimited swap)"},
+	{"pids-limit", 0, PETREL_OPT_STRING, &opts.pids_limit, "N",
+	 "maximum number of processes (-1 or 0: no limit)"},
+	{"l3-cache-schema", 0, PETREL_OPT_STRING, &opts.l3_cache_schema, "SCHEMA",
+	 "Intel RDT L3 cache allocation schema, e.g. L3:0=ff"},
+	{"mem-bw-schema", 0, PETREL_OPT_STRING, &opts.mem_bw_schema, "SCHEMA",
+	 "Intel RDT memory bandwidth schema, e.g. MB:0=50"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 enum value_kind {
@@ -75,17 +75,17 @@ static const struct {
 	const char **value;
 	enum value_kind kind;
 } numeric_flags[] = {
-    {"blkio-weight", &opts.blkio_weight, VALUE_UINT16},
-    {"cpu-period", &opts.cpu_period, VALUE_UINT64},
-    {"cpu-quota", &opts.cpu_quota, VALUE_INT64},
-    {"cpu-burst", &opts.cpu_burst, VALUE_UINT64},
-    {"cpu-share", &opts.cpu_share, VALUE_UINT64},
-    {"cpu-rt-period", &opts.cpu_rt_period, VALUE_UINT64},
-    {"cpu-rt-runtime", &opts.cpu_rt_runtime, VALUE_INT64},
-    {"memory", &opts.memory, VALUE_BYTES},
-    {"memory-reservation", &opts.memory_reservation, VALUE_BYTES},
-    {"memory-swap", &opts.memory_swap, VALUE_BYTES},
-    {"pids-limit", &opts.pids_limit, VALUE_INT64},
+	{"blkio-weight", &opts.blkio_weight, VALUE_UINT16},
+	{"cpu-period", &opts.cpu_period, VALUE_UINT64},
+	{"cpu-quota", &opts.cpu_quota, VALUE_INT64},
+	{"cpu-burst", &opts.cpu_burst, VALUE_UINT64},
+	{"cpu-share", &opts.cpu_share, VALUE_UINT64},
+	{"cpu-rt-period", &opts.cpu_rt_period, VALUE_UINT64},
+	{"cpu-rt-runtime", &opts.cpu_rt_runtime, VALUE_INT64},
+	{"memory", &opts.memory, VALUE_BYTES},
+	{"memory-reservation", &opts.memory_reservation, VALUE_BYTES},
+	{"memory-swap", &opts.memory_swap, VALUE_BYTES},
+	{"pids-limit", &opts.pids_limit, VALUE_INT64},
 };
 
 static bool parse_unsigned(const char *s, uint64_t max)
@@ -186,22 +186,22 @@ static int command_update(const struct petrel_global *global, int argc, char **a
 }
 
 const struct petrel_command petrel_command_update = {
-    .name = "update",
-    .usage = "<container-id>",
-    .summary = "change a container's resource limits",
-    .description = "   Changes the cgroup limits of a created, running or paused container\n"
-		   "   without restarting it: CPU shares, quota and sets, memory and swap,\n"
-		   "   block I/O weight, the number of processes and the Intel RDT schemas.\n"
-		   "   Limits come from the flags, or from a JSON file in the runtime-spec\n"
-		   "   linux.resources format given with --resources (- reads stdin), for\n"
-		   "   example:\n\n"
-		   "      {\"memory\": {\"limit\": 536870912}, \"cpu\": {\"shares\": 512},\n"
-		   "       \"pids\": {\"limit\": 100}}\n\n"
-		   "   Flags given together with --resources override its values. Limits not\n"
-		   "   mentioned stay as they are.",
-    .options = update_options,
-    .args_mode = PETREL_ARGS_INTERMIXED,
-    .min_args = 1,
-    .max_args = 1,
-    .run = command_update,
+	.name = "update",
+	.usage = "<container-id>",
+	.summary = "change a container's resource limits",
+	.description = "   Changes the cgroup limits of a created, running or paused container\n"
+		       "   without restarting it: CPU shares, quota and sets, memory and swap,\n"
+		       "   block I/O weight, the number of processes and the Intel RDT schemas.\n"
+		       "   Limits come from the flags, or from a JSON file in the runtime-spec\n"
+		       "   linux.resources format given with --resources (- reads stdin), for\n"
+		       "   example:\n\n"
+		       "      {\"memory\": {\"limit\": 536870912}, \"cpu\": {\"shares\": 512},\n"
+		       "       \"pids\": {\"limit\": 100}}\n\n"
+		       "   Flags given together with --resources override its values. Limits not\n"
+		       "   mentioned stay as they are.",
+	.options = update_options,
+	.args_mode = PETREL_ARGS_INTERMIXED,
+	.min_args = 1,
+	.max_args = 1,
+	.run = command_update,
 };

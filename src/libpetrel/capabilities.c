@@ -22,47 +22,47 @@
  * written out so that petrel knows every name even when built against older
  * headers. */
 const char *const petrel_cap_names[] = {
-    [0] = "CAP_CHOWN",
-    [1] = "CAP_DAC_OVERRIDE",
-    [2] = "CAP_DAC_READ_SEARCH",
-    [3] = "CAP_FOWNER",
-    [4] = "CAP_FSETID",
-    [5] = "CAP_KILL",
-    [6] = "CAP_SETGID",
-    [7] = "CAP_SETUID",
-    [8] = "CAP_SETPCAP",
-    [9] = "CAP_LINUX_IMMUTABLE",
-    [10] = "CAP_NET_BIND_SERVICE",
-    [11] = "CAP_NET_BROADCAST",
-    [12] = "CAP_NET_ADMIN",
-    [13] = "CAP_NET_RAW",
-    [14] = "CAP_IPC_LOCK",
-    [15] = "CAP_IPC_OWNER",
-    [16] = "CAP_SYS_MODULE",
-    [17] = "CAP_SYS_RAWIO",
-    [18] = "CAP_SYS_CHROOT",
-    [19] = "CAP_SYS_PTRACE",
-    [20] = "CAP_SYS_PACCT",
-    [21] = "CAP_SYS_ADMIN",
-    [22] = "CAP_SYS_BOOT",
-    [23] = "CAP_SYS_NICE",
-    [24] = "CAP_SYS_RESOURCE",
-    [25] = "CAP_SYS_TIME",
-    [26] = "CAP_SYS_TTY_CONFIG",
-    [27] = "CAP_MKNOD",
-    [28] = "CAP_LEASE",
-    [29] = "CAP_AUDIT_WRITE",
-    [30] = "CAP_AUDIT_CONTROL",
-    [31] = "CAP_SETFCAP",
-    [32] = "CAP_MAC_OVERRIDE",
-    [33] = "CAP_MAC_ADMIN",
-    [34] = "CAP_SYSLOG",
-    [35] = "CAP_WAKE_ALARM",
-    [36] = "CAP_BLOCK_SUSPEND",
-    [37] = "CAP_AUDIT_READ",
-    [38] = "CAP_PERFMON",
-    [39] = "CAP_BPF",
-    [40] = "CAP_CHECKPOINT_RESTORE",
+	[0] = "CAP_CHOWN",
+	[1] = "CAP_DAC_OVERRIDE",
+	[2] = "CAP_DAC_READ_SEARCH",
+	[3] = "CAP_FOWNER",
+	[4] = "CAP_FSETID",
+	[5] = "CAP_KILL",
+	[6] = "CAP_SETGID",
+	[7] = "CAP_SETUID",
+	[8] = "CAP_SETPCAP",
+	[9] = "CAP_LINUX_IMMUTABLE",
+	[10] = "CAP_NET_BIND_SERVICE",
+	[11] = "CAP_NET_BROADCAST",
+	[12] = "CAP_NET_ADMIN",
+	[13] = "CAP_NET_RAW",
+	[14] = "CAP_IPC_LOCK",
+	[15] = "CAP_IPC_OWNER",
+	[16] = "CAP_SYS_MODULE",
+	[17] = "CAP_SYS_RAWIO",
+	[18] = "CAP_SYS_CHROOT",
+	[19] = "CAP_SYS_PTRACE",
+	[20] = "CAP_SYS_PACCT",
+	[21] = "CAP_SYS_ADMIN",
+	[22] = "CAP_SYS_BOOT",
+	[23] = "CAP_SYS_NICE",
+	[24] = "CAP_SYS_RESOURCE",
+	[25] = "CAP_SYS_TIME",
+	[26] = "CAP_SYS_TTY_CONFIG",
+	[27] = "CAP_MKNOD",
+	[28] = "CAP_LEASE",
+	[29] = "CAP_AUDIT_WRITE",
+	[30] = "CAP_AUDIT_CONTROL",
+	[31] = "CAP_SETFCAP",
+	[32] = "CAP_MAC_OVERRIDE",
+	[33] = "CAP_MAC_ADMIN",
+	[34] = "CAP_SYSLOG",
+	[35] = "CAP_WAKE_ALARM",
+	[36] = "CAP_BLOCK_SUSPEND",
+	[37] = "CAP_AUDIT_READ",
+	[38] = "CAP_PERFMON",
+	[39] = "CAP_BPF",
+	[40] = "CAP_CHECKPOINT_RESTORE",
 };
 const int petrel_cap_count = sizeof(petrel_cap_names) / sizeof(petrel_cap_names[0]);
 
@@ -136,13 +136,13 @@ static int resolve_set(char **names, size_t len, const char *set, int last_cap, 
 		int cap = petrel_cap_from_name(names[i], NULL);
 		if (cap < 0)
 			return petrel_error_set(
-			    err, 0, "unknown capability \"%s\" in .process.capabilities.%s",
-			    names[i], set);
+				err, 0, "unknown capability \"%s\" in .process.capabilities.%s",
+				names[i], set);
 		if (cap > last_cap) {
 			petrel_warn(
-			    "capability \"%s\" in .process.capabilities.%s is not supported "
-			    "by this kernel (its last capability is %s); ignoring it",
-			    names[i], set, petrel_cap_name(last_cap) ?: "unknown");
+				"capability \"%s\" in .process.capabilities.%s is not supported "
+				"by this kernel (its last capability is %s); ignoring it",
+				names[i], set, petrel_cap_name(last_cap) ?: "unknown");
 			continue;
 		}
 		*mask |= CAP_BIT(cap);
@@ -217,9 +217,9 @@ static int cap_set(const struct cap_triple *t, struct petrel_error **err)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {
-	    {(uint32_t)t->effective, (uint32_t)t->permitted, (uint32_t)t->inheritable},
-	    {(uint32_t)(t->effective >> 32), (uint32_t)(t->permitted >> 32),
-	     (uint32_t)(t->inheritable >> 32)},
+		{(uint32_t)t->effective, (uint32_t)t->permitted, (uint32_t)t->inheritable},
+		{(uint32_t)(t->effective >> 32), (uint32_t)(t->permitted >> 32),
+		 (uint32_t)(t->inheritable >> 32)},
 	};
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return petrel_error_errno(err,

@@ -14,7 +14,6 @@
 #include "util.h"
 #include "passwd.h"
 
-
 char *petrel_passwd_lookup(const char *passwd, uid_t uid, enum petrel_passwd_field field)
 {
 	cleanup_close int fd = open(passwd, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -23,61 +23,60 @@
 #include "passwd.h"
 #include "process.h"
 
-
 struct name_value {
 	const char *name;
 	int value;
 };
 
 static const struct name_value rlimit_names[] = {
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
+	{"RLIMIT_AS", RLIMIT_AS},
+	{"RLIMIT_CORE", RLIMIT_CORE},
+	{"RLIMIT_CPU", RLIMIT_CPU},
+	{"RLIMIT_DATA", RLIMIT_DATA},
+	{"RLIMIT_FSIZE", RLIMIT_FSIZE},
+	{"RLIMIT_LOCKS", RLIMIT_LOCKS},
+	{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+	{"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+	{"RLIMIT_NICE", RLIMIT_NICE},
+	{"RLIMIT_NOFILE", RLIMIT_NOFILE},
+	{"RLIMIT_NPROC", RLIMIT_NPROC},
+	{"RLIMIT_RSS", RLIMIT_RSS},
+	{"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+	{"RLIMIT_RTTIME", RLIMIT_RTTIME},
+	{"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+	{"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 /* The kernel's values (include/uapi/linux/sched.h); SCHED_ISO is reserved
  * and refused by mainline kernels, which sched_setattr then reports. */
 static const struct name_value sched_policies[] = {
-    {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},       {"SCHED_BATCH", 3},
-    {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
+	{"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},       {"SCHED_BATCH", 3},
+	{"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
 };
 #define POLICY_FIFO 1
 #define POLICY_RR 2
 #define POLICY_DEADLINE 6
 
 static const struct name_value sched_flags[] = {
-    {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
-    {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
-    {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
-    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
+	{"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+	{"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+	{"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+	{"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
 };
 
 /* include/uapi/linux/ioprio.h */
 static const struct name_value ioprio_classes[] = {
-    {"IOPRIO_CLASS_RT", 1},
-    {"IOPRIO_CLASS_BE", 2},
-    {"IOPRIO_CLASS_IDLE", 3},
+	{"IOPRIO_CLASS_RT", 1},
+	{"IOPRIO_CLASS_BE", 2},
+	{"IOPRIO_CLASS_IDLE", 3},
 };
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_CLASS_SHIFT 13
 
 /* The spec's personality domains; it defines no flags. */
 static const struct name_value personality_domains[] = {
-    {"LINUX", PER_LINUX},
-    {"LINUX32", PER_LINUX32},
+	{"LINUX", PER_LINUX},
+	{"LINUX32", PER_LINUX32},
 };
 
 static int lookup(const struct name_value *table, size_t len, const char *name)
@@ -140,10 +139,10 @@ int petrel_parse_cpu_list(const char *list, cpu_set_t *set, struct petrel_error 
 			p++;
 			if (!parse_cpu_number(&p, &last))
 				return petrel_error_set(
-				    err, 0,
-				    "invalid CPU list \"%s\": \"%.*s\" is not a "
-				    "CPU range",
-				    list, (int)strcspn(item, ","), item);
+					err, 0,
+					"invalid CPU list \"%s\": \"%.*s\" is not a "
+					"CPU range",
+					list, (int)strcspn(item, ","), item);
 			if (last < first)
 				return petrel_error_set(err, 0,
 							"invalid CPU list \"%s\": range %lu-%lu is "
@@ -182,10 +181,10 @@ static int validate_rlimits(const struct oci_process *process, struct petrel_err
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(process->rlimits[k].type, rl->type) == 0)
 				return petrel_error_set(
-				    err, 0,
-				    ".process.rlimits[%zu]: duplicate rlimit "
-				    "type \"%s\" (also at .process.rlimits[%zu])",
-				    i, rl->type, k);
+					err, 0,
+					".process.rlimits[%zu]: duplicate rlimit "
+					"type \"%s\" (also at .process.rlimits[%zu])",
+					i, rl->type, k);
 		if (rl->soft > rl->hard)
 			return petrel_error_set(err, 0,
 						".process.rlimits[%zu]: %s soft limit %" PRIu64
@@ -200,8 +199,8 @@ static int validate_scheduler(const struct oci_scheduler *s, struct petrel_error
 	int policy = LOOKUP(sched_policies, s->policy);
 	if (policy < 0)
 		return petrel_error_set(
-		    err, 0, ".process.scheduler.policy: unknown scheduling policy \"%s\"",
-		    s->policy);
+			err, 0, ".process.scheduler.policy: unknown scheduling policy \"%s\"",
+			s->policy);
 	for (size_t i = 0; i < s->flags_len; i++)
 		if (LOOKUP(sched_flags, s->flags[i]) < 0)
 			return petrel_error_set(err, 0,
@@ -210,12 +209,13 @@ static int validate_scheduler(const struct oci_scheduler *s, struct petrel_error
 						i, s->flags[i]);
 	if (s->has_nice && (s->nice < -20 || s->nice > 19))
 		return petrel_error_set(
-		    err, 0, ".process.scheduler.nice: %" PRId32 " is out of range (-20 to 19)",
-		    s->nice);
+			err, 0, ".process.scheduler.nice: %" PRId32 " is out of range (-20 to 19)",
+			s->nice);
 	if (s->has_priority && (s->priority < 0 || s->priority > 99))
-		return petrel_error_set(
-		    err, 0, ".process.scheduler.priority: %" PRId32 " is out of range (0 to 99)",
-		    s->priority);
+		return petrel_error_set(err, 0,
+					".process.scheduler.priority: %" PRId32
+					" is out of range (0 to 99)",
+					s->priority);
 	return 0;
 }
 
@@ -223,14 +223,15 @@ static int validate_io_priority(const struct oci_io_priority *io, struct petrel_
 {
 	if (LOOKUP(ioprio_classes, io->class) < 0)
 		return petrel_error_set(
-		    err, 0,
-		    ".process.ioPriority.class: unknown I/O priority class \"%s\" "
-		    "(IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)",
-		    io->class);
+			err, 0,
+			".process.ioPriority.class: unknown I/O priority class \"%s\" "
+			"(IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)",
+			io->class);
 	if (io->has_priority && (io->priority < 0 || io->priority > 7))
-		return petrel_error_set(
-		    err, 0, ".process.ioPriority.priority: %" PRId32 " is out of range (0 to 7)",
-		    io->priority);
+		return petrel_error_set(err, 0,
+					".process.ioPriority.priority: %" PRId32
+					" is out of range (0 to 7)",
+					io->priority);
 	return 0;
 }
 
@@ -288,8 +289,8 @@ int petrel_process_validate(const struct oci_process *process, const struct oci_
 	if (process->has_oom_score_adj &&
 	    (process->oom_score_adj < -1000 || process->oom_score_adj > 1000))
 		return petrel_error_set(
-		    err, 0, ".process.oomScoreAdj: %" PRId32 " is out of range (-1000 to 1000)",
-		    process->oom_score_adj);
+			err, 0, ".process.oomScoreAdj: %" PRId32 " is out of range (-1000 to 1000)",
+			process->oom_score_adj);
 	if (process->user != NULL && validate_ids(process->user, err) < 0)
 		return -1;
 	if (process->user != NULL && process->user->has_umask && process->user->umask > 0777)
@@ -400,13 +401,13 @@ int petrel_process_set_scheduler(const struct oci_process *process, struct petre
 	if (validate_scheduler(s, err) < 0)
 		return -1;
 	struct petrel_sched_attr attr = {
-	    .size = sizeof(attr),
-	    .sched_policy = (uint32_t)LOOKUP(sched_policies, s->policy),
-	    .sched_nice = s->has_nice ? s->nice : 0,
-	    .sched_priority = s->has_priority ? (uint32_t)s->priority : 0,
-	    .sched_runtime = s->has_runtime ? s->runtime : 0,
-	    .sched_deadline = s->has_deadline ? s->deadline : 0,
-	    .sched_period = s->has_period ? s->period : 0,
+		.size = sizeof(attr),
+		.sched_policy = (uint32_t)LOOKUP(sched_policies, s->policy),
+		.sched_nice = s->has_nice ? s->nice : 0,
+		.sched_priority = s->has_priority ? (uint32_t)s->priority : 0,
+		.sched_runtime = s->has_runtime ? s->runtime : 0,
+		.sched_deadline = s->has_deadline ? s->deadline : 0,
+		.sched_period = s->has_period ? s->period : 0,
 	};
 	for (size_t i = 0; i < s->flags_len; i++)
 		attr.sched_flags |= (uint64_t)LOOKUP(sched_flags, s->flags[i]);
@@ -529,7 +530,7 @@ int petrel_process_set_lsm_labels(const struct oci_process *process, struct petr
 	}
 	if (want_selinux && write_proc_file("/proc/self/attr/exec", label, strlen(label)) < 0)
 		return petrel_error_errno(
-		    err, "set SELinux label \"%s\": write /proc/self/attr/exec", label);
+			err, "set SELinux label \"%s\": write /proc/self/attr/exec", label);
 	return 0;
 }
 

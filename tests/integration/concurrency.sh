@@ -312,7 +312,8 @@ for i in $(seq 1 10); do
 	elif [ "$s" != 0 ] && [ "$d" = 0 ] && [ -z "$st" ]; then
 		continue
 	fi
-	bad="$bad sd$i: start $s ($(cat "$J/start$i.log")), delete $d ($(cat "$J/delete$i.log")), status '$st';"
+	bad="$bad sd$i: start $s ($(cat "$J/start$i.log")),"
+	bad="$bad delete $d ($(cat "$J/delete$i.log")), status '$st';"
 done
 is "start_racing_delete_has_exactly_one_winner" "$bad" ""
 for i in $(seq 1 10); do

@@ -101,8 +101,8 @@ proc_alive() {
 
 # wait_dead PID [TIMEOUT_S]
 wait_dead() {
-	local i
-	for i in $(seq 1 $((${2:-10} * 20))); do
+	local _
+	for _ in $(seq 1 $((${2:-10} * 20))); do
 		proc_alive "$1" || return 0
 		sleep 0.05
 	done
@@ -111,8 +111,8 @@ wait_dead() {
 
 # wait_output FILE PATTERN [TIMEOUT_S]: until FILE has a line matching PATTERN.
 wait_output() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 20))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 20))); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -122,9 +122,8 @@ wait_output() {
 # reap PID [TIMEOUT_S]: waits for a background job, status in $rc; a job
 # still there after the timeout is killed and gets status 124.
 reap() {
-	local i
-	for i in $(seq 1 $((${2:-20} * 20))); do
-		proc_alive "$1" || break
+	local deadline=$((SECONDS + ${2:-20}))
+	while proc_alive "$1" && [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.05
 	done
 	if proc_alive "$1"; then
@@ -188,7 +187,8 @@ assert_clean() {
 	TRACKED_PIDS=()
 }
 
-RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'
+RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?'
+RFC3339+='(Z|[+-][0-9]{2}:[0-9]{2})$'
 PETREL_EXE=$(readlink -f "$PETREL")
 
 SLEEPER=$(bundle sleeper sh -c 'echo started; exec sleep 1000')
@@ -269,23 +269,25 @@ is "start_twice_leaves_container_running" "$(state_field c1 status)" running
 run_pt state c1
 st=$out
 is "state_prints_ociVersion_id_status" \
-	"$(json_get "$st" '"%s %s %s" % (j.get("ociVersion") is not None, j.get("id"), j.get("status"))')" \
+	"$(json_get "$st" '"%s %s %s" % ("ociVersion" in j, j.get("id"), j.get("status"))')" \
 	"True c1 running"
 is "state_pid_is_the_init_pid" "$(json_get "$st" 'j.get("pid")')" "$state_pid"
 is "state_bundle_is_the_absolute_bundle_path" "$(json_get "$st" 'j.get("bundle")')" "$SLEEPER"
-is "state_rootfs_is_the_absolute_rootfs_path" "$(json_get "$st" 'j.get("rootfs")')" "$SLEEPER/rootfs"
+is "state_rootfs_is_the_absolute_rootfs_path" "$(json_get "$st" 'j.get("rootfs")')" \
+	"$SLEEPER/rootfs"
 like "state_created_is_rfc3339" "$(json_get "$st" 'j.get("created")')" "$RFC3339"
 is "state_owner_is_the_creating_user" "$(json_get "$st" 'j.get("owner")')" "$(id -un)"
 like "state_ociVersion_is_a_version" "$(json_get "$st" 'j.get("ociVersion")')" '^1\.[0-9]+\.[0-9]+'
 
-# ---------------------------------------------------------------- delete and kill of a running container
+# ---------------------------------------------------------------- delete and kill when running
 run_pt delete c1
 if [ "$rc" -ne 0 ] && [[ $err == *"not stopped"* || $err == *running* ]]; then
 	ok "delete_refuses_running_container"
 else
 	fail "delete_refuses_running_container" "status $rc: $err"
 fi
-if [ "$(state_field c1 status)" = running ] && proc_alive "$state_pid" && [ -d "$TEST_ROOT/c1" ]; then
+if [ "$(state_field c1 status)" = running ] && proc_alive "$state_pid" &&
+	[ -d "$TEST_ROOT/c1" ]; then
 	ok "delete_without_force_leaves_running_container_untouched"
 else
 	fail "delete_without_force_leaves_running_container_untouched" "$(pt state c1 2>&1)"
@@ -567,7 +569,7 @@ create_ctr "$SLEEPER" lb
 create_ctr "$SLEEPER" la
 pt start la >/dev/null 2>&1
 run_pt list -q
-is "list_quiet_prints_ids_one_a_line_sorted" "$rc:$(echo $out)" "0:la lb"
+is "list_quiet_prints_ids_one_a_line_sorted" "$rc:$(echo "$out" | tr "\n" " ")" "0:la lb "
 run_pt list
 header=$(printf '%s\n' "$out" | head -1)
 like "list_table_has_a_header" "$header" '^ID +PID +STATUS +BUNDLE +CREATED +OWNER'
@@ -577,7 +579,8 @@ like "list_table_shows_created_container" "$out" \
 	"^lb +$(state_field lb pid) +created +$SLEEPER "
 run_pt list --format json
 is "list_json_is_an_array_of_states" \
-	"$(json_get "$out" '" ".join("%s:%s:%s:%s" % (s["id"], s["status"], s["pid"], s["bundle"]) for s in sorted(j, key=lambda s: s["id"]))' 2>&1)" \
+	"$(json_get "$out" '" ".join("%s:%s:%s:%s" % (s["id"], s["status"], s["pid"], s["bundle"])
+		for s in sorted(j, key=lambda s: s["id"]))' 2>&1)" \
 	"la:running:$(state_field la pid):$SLEEPER lb:created:$(state_field lb pid):$SLEEPER"
 run_pt list --format yaml
 if [ "$rc" -ne 0 ]; then
@@ -636,7 +639,9 @@ assert_clean "container_ids"
 # ---------------------------------------------------------------- fds
 echo three >"$TEST_TMP/f3"
 echo four >"$TEST_TMP/f4"
-FDS=$(bundle fds sh -c 'ls /proc/$$/fd | tr "\n" " "; echo; echo "LISTEN=$LISTEN_FDS/$LISTEN_PID"; true')
+# The fds of the container's shell on one line, then its $LISTEN_ variables.
+FDS=$(bundle fds sh -c 'ls /proc/$$/fd | tr "\n" " "; echo
+	echo "LISTEN=$LISTEN_FDS/$LISTEN_PID"; true')
 fd_list() { head -1 "$TEST_TMP/$1.out"; }
 
 run_fg "$FDS" fd0 3<"$TEST_TMP/f3" 7<"$TEST_TMP/f4"
@@ -645,7 +650,7 @@ run_fg "$FDS" fd2 --preserve-fds 2 3<"$TEST_TMP/f3" 4<"$TEST_TMP/f4" 7<"$TEST_TM
 is "preserve_fds_2_passes_fds_3_and_4_only" "$rc:$(fd_list fd2)" "0:0 1 2 3 4 "
 READFDS=$(bundle readfds sh -c 'cat <&3; cat <&4')
 run_fg "$READFDS" fdr --preserve-fds 2 3<"$TEST_TMP/f3" 4<"$TEST_TMP/f4"
-is "preserved_fds_are_the_callers_files" "$rc:$(echo $out)" "0:three four"
+is "preserved_fds_are_the_callers_files" "$rc:$(echo "$out" | tr "\n" " ")" "0:three four "
 # More fds asked for than the caller has: petrel's own fds must not fill in.
 run_fg "$FDS" fd5 --preserve-fds 5 3<"$TEST_TMP/f3"
 is "preserve_fds_does_not_pass_petrels_own_fds" "$rc:$(fd_list fd5)" "0:0 1 2 3 "
@@ -705,7 +710,8 @@ assert_clean "cwd_and_executable_errors"
 
 # ---------------------------------------------------------------- pid file paths
 mkdir -p "$TEST_TMP/pidcwd"
-(cd "$TEST_TMP/pidcwd" && pt create --bundle "$SLEEPER" --pid-file rel.pid pf1 >"$TEST_TMP/pf1.out" 2>&1 </dev/null)
+(cd "$TEST_TMP/pidcwd" &&
+	pt create --bundle "$SLEEPER" --pid-file rel.pid pf1 >"$TEST_TMP/pf1.out" 2>&1 </dev/null)
 is "relative_pid_file_is_written_in_the_callers_cwd" \
 	"$(cat "$TEST_TMP/pidcwd/rel.pid" 2>&1)" "$(state_field pf1 pid)"
 track pf1

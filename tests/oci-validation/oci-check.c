@@ -167,8 +167,8 @@ __attribute__((format(printf, 2, 3))) static void problem(struct problems *p, co
 	int n = vsnprintf(p->text + p->len, sizeof(p->text) - p->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		p->len +=
-		    (size_t)n < sizeof(p->text) - p->len ? (size_t)n : sizeof(p->text) - p->len - 1;
+		p->len += (size_t)n < sizeof(p->text) - p->len ? (size_t)n
+							       : sizeof(p->text) - p->len - 1;
 }
 
 __attribute__((format(printf, 2, 3))) static bool check_problems(const struct problems *p,
@@ -430,8 +430,8 @@ static const struct {
 	const char *option;
 	unsigned long flag;
 } mount_flag_options[] = {
-    {"ro", ST_RDONLY},     {"nosuid", ST_NOSUID},   {"nodev", ST_NODEV},
-    {"noexec", ST_NOEXEC}, {"noatime", ST_NOATIME}, {"nodiratime", ST_NODIRATIME},
+	{"ro", ST_RDONLY},     {"nosuid", ST_NOSUID},   {"nodev", ST_NODEV},
+	{"noexec", ST_NOEXEC}, {"noatime", ST_NOATIME}, {"nodiratime", ST_NODIRATIME},
 };
 
 static bool mount_is_bind(const struct oci_mount *m)
@@ -697,47 +697,47 @@ static void check_process_args(const struct oci_spec *spec)
 /* Capability numbers from the kernel header, so the table cannot drift from it. */
 #define CAP(n) [CAP_##n] = "CAP_" #n
 static const char *const capability_names[] = {
-    CAP(CHOWN),
-    CAP(DAC_OVERRIDE),
-    CAP(DAC_READ_SEARCH),
-    CAP(FOWNER),
-    CAP(FSETID),
-    CAP(KILL),
-    CAP(SETGID),
-    CAP(SETUID),
-    CAP(SETPCAP),
-    CAP(LINUX_IMMUTABLE),
-    CAP(NET_BIND_SERVICE),
-    CAP(NET_BROADCAST),
-    CAP(NET_ADMIN),
-    CAP(NET_RAW),
-    CAP(IPC_LOCK),
-    CAP(IPC_OWNER),
-    CAP(SYS_MODULE),
-    CAP(SYS_RAWIO),
-    CAP(SYS_CHROOT),
-    CAP(SYS_PTRACE),
-    CAP(SYS_PACCT),
-    CAP(SYS_ADMIN),
-    CAP(SYS_BOOT),
-    CAP(SYS_NICE),
-    CAP(SYS_RESOURCE),
-    CAP(SYS_TIME),
-    CAP(SYS_TTY_CONFIG),
-    CAP(MKNOD),
-    CAP(LEASE),
-    CAP(AUDIT_WRITE),
-    CAP(AUDIT_CONTROL),
-    CAP(SETFCAP),
-    CAP(MAC_OVERRIDE),
-    CAP(MAC_ADMIN),
-    CAP(SYSLOG),
-    CAP(WAKE_ALARM),
-    CAP(BLOCK_SUSPEND),
-    CAP(AUDIT_READ),
-    CAP(PERFMON),
-    CAP(BPF),
-    CAP(CHECKPOINT_RESTORE),
+	CAP(CHOWN),
+	CAP(DAC_OVERRIDE),
+	CAP(DAC_READ_SEARCH),
+	CAP(FOWNER),
+	CAP(FSETID),
+	CAP(KILL),
+	CAP(SETGID),
+	CAP(SETUID),
+	CAP(SETPCAP),
+	CAP(LINUX_IMMUTABLE),
+	CAP(NET_BIND_SERVICE),
+	CAP(NET_BROADCAST),
+	CAP(NET_ADMIN),
+	CAP(NET_RAW),
+	CAP(IPC_LOCK),
+	CAP(IPC_OWNER),
+	CAP(SYS_MODULE),
+	CAP(SYS_RAWIO),
+	CAP(SYS_CHROOT),
+	CAP(SYS_PTRACE),
+	CAP(SYS_PACCT),
+	CAP(SYS_ADMIN),
+	CAP(SYS_BOOT),
+	CAP(SYS_NICE),
+	CAP(SYS_RESOURCE),
+	CAP(SYS_TIME),
+	CAP(SYS_TTY_CONFIG),
+	CAP(MKNOD),
+	CAP(LEASE),
+	CAP(AUDIT_WRITE),
+	CAP(AUDIT_CONTROL),
+	CAP(SETFCAP),
+	CAP(MAC_OVERRIDE),
+	CAP(MAC_ADMIN),
+	CAP(SYSLOG),
+	CAP(WAKE_ALARM),
+	CAP(BLOCK_SUSPEND),
+	CAP(AUDIT_READ),
+	CAP(PERFMON),
+	CAP(BPF),
+	CAP(CHECKPOINT_RESTORE),
 };
 #undef CAP
 
@@ -801,9 +801,9 @@ static void check_capability_set(char **names, size_t len, const char *status_na
 			continue;
 		}
 		ignored_len += (size_t)snprintf(
-		    ignored + ignored_len,
-		    ignored_len < sizeof(ignored) ? sizeof(ignored) - ignored_len : 0, " %s",
-		    names[i]);
+			ignored + ignored_len,
+			ignored_len < sizeof(ignored) ? sizeof(ignored) - ignored_len : 0, " %s",
+			names[i]);
 	}
 	struct problems p = {0};
 	append_capabilities(&p, "missing", want & ~got);
@@ -817,7 +817,7 @@ static void check_capability_set(char **names, size_t len, const char *status_na
 	static void check_capabilities_##set(const struct oci_spec *spec)                          \
 	{                                                                                          \
 		const struct oci_capabilities *c =                                                 \
-		    spec->process ? spec->process->capabilities : NULL;                            \
+			spec->process ? spec->process->capabilities : NULL;                        \
 		check_capability_set(c ? c->set : NULL, c ? c->set##_len : 0, status_name);        \
 	}
 CAPABILITY_CHECK(bounding, "CapBnd")
@@ -830,10 +830,10 @@ CAPABILITY_CHECK(ambient, "CapAmb")
 /* Indexed by resource number, like the capability names. */
 #define RLIMIT(n) [RLIMIT_##n] = "RLIMIT_" #n
 static const char *const rlimit_names[] = {
-    RLIMIT(AS),     RLIMIT(CORE),   RLIMIT(CPU),        RLIMIT(DATA),
-    RLIMIT(FSIZE),  RLIMIT(LOCKS),  RLIMIT(MEMLOCK),    RLIMIT(MSGQUEUE),
-    RLIMIT(NICE),   RLIMIT(NOFILE), RLIMIT(NPROC),      RLIMIT(RSS),
-    RLIMIT(RTPRIO), RLIMIT(RTTIME), RLIMIT(SIGPENDING), RLIMIT(STACK),
+	RLIMIT(AS),     RLIMIT(CORE),   RLIMIT(CPU),        RLIMIT(DATA),
+	RLIMIT(FSIZE),  RLIMIT(LOCKS),  RLIMIT(MEMLOCK),    RLIMIT(MSGQUEUE),
+	RLIMIT(NICE),   RLIMIT(NOFILE), RLIMIT(NPROC),      RLIMIT(RSS),
+	RLIMIT(RTPRIO), RLIMIT(RTTIME), RLIMIT(SIGPENDING), RLIMIT(STACK),
 };
 #undef RLIMIT
 
@@ -901,9 +901,9 @@ static const struct {
 	const char *name;
 	int policy;
 } scheduler_policies[] = {
-    {"SCHED_OTHER", SCHED_OTHER},       {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
-    {"SCHED_BATCH", SCHED_BATCH},       {"SCHED_ISO", 4},           {"SCHED_IDLE", SCHED_IDLE},
-    {"SCHED_DEADLINE", SCHED_DEADLINE},
+	{"SCHED_OTHER", SCHED_OTHER},       {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
+	{"SCHED_BATCH", SCHED_BATCH},       {"SCHED_ISO", 4},           {"SCHED_IDLE", SCHED_IDLE},
+	{"SCHED_DEADLINE", SCHED_DEADLINE},
 };
 
 static void check_process_scheduler(const struct oci_spec *spec)
@@ -998,8 +998,8 @@ static const struct {
 	const char *type; /* as in config.json */
 	const char *file; /* in /proc/self/ns */
 } namespace_files[] = {
-    {"pid", "pid"}, {"network", "net"}, {"mount", "mnt"},     {"ipc", "ipc"},
-    {"uts", "uts"}, {"user", "user"},   {"cgroup", "cgroup"}, {"time", "time"},
+	{"pid", "pid"}, {"network", "net"}, {"mount", "mnt"},     {"ipc", "ipc"},
+	{"uts", "uts"}, {"user", "user"},   {"cgroup", "cgroup"}, {"time", "time"},
 };
 
 /* In its own cgroup namespace the process sees itself at the root of every hierarchy. */
@@ -1085,7 +1085,7 @@ static void check_id_mappings(const struct oci_spec *spec, const struct oci_id_m
 		unsigned int c, h, s;
 		if (sscanf(l, "%u %u %u", &c, &h, &s) == 3)
 			got[got_len++] =
-			    (struct oci_id_mapping){.container_id = c, .host_id = h, .size = s};
+				(struct oci_id_mapping){.container_id = c, .host_id = h, .size = s};
 	}
 	size_t n_want = want_len < ARRAY_SIZE(sorted_want) ? want_len : ARRAY_SIZE(sorted_want);
 	memcpy(sorted_want, want, n_want * sizeof(*want));
@@ -1209,8 +1209,9 @@ static void check_default_devices(const struct oci_spec *spec)
 		const char *path;
 		int major, minor;
 	} defaults[] = {
-	    {"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7}, {"/dev/random", 1, 8},
-	    {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},  {"/dev/ptmx", 5, 2},
+		{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+		{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+		{"/dev/ptmx", 5, 2},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
 		struct problems p = {0};
@@ -1498,43 +1499,43 @@ static void check_personality(const struct oci_spec *spec)
 
 /* In the order of the spec's documents and sections: config.md, then config-linux.md. */
 static const struct check checks[] = {
-    {"root", "root.readonly", check_root_readonly},
-    {"mounts", "mounts", check_mounts},
-    {"process", "process.terminal", check_process_terminal},
-    {"process", "process.consoleSize", check_process_console_size},
-    {"process", "process.user.uid", check_process_user_uid},
-    {"process", "process.user.gid", check_process_user_gid},
-    {"process", "process.user.umask", check_process_user_umask},
-    {"process", "process.user.additionalGids", check_process_user_additional_gids},
-    {"process", "process.cwd", check_process_cwd},
-    {"process", "process.env", check_process_env},
-    {"process", "process.args", check_process_args},
-    {"process", "process.capabilities.bounding", check_capabilities_bounding},
-    {"process", "process.capabilities.effective", check_capabilities_effective},
-    {"process", "process.capabilities.permitted", check_capabilities_permitted},
-    {"process", "process.capabilities.inheritable", check_capabilities_inheritable},
-    {"process", "process.capabilities.ambient", check_capabilities_ambient},
-    {"process", "process.rlimits", check_process_rlimits},
-    {"process", "process.noNewPrivileges", check_process_no_new_privileges},
-    {"process", "process.oomScoreAdj", check_process_oom_score_adj},
-    {"process", "process.scheduler", check_process_scheduler},
-    {"process", "process.ioPriority", check_process_io_priority},
-    {"hostname", "hostname", check_hostname},
-    {"domainname", "domainname", check_domainname},
-    {"namespaces", "linux.namespaces", check_namespaces},
-    {"user-namespace-mappings", "linux.uidMappings", check_uid_mappings},
-    {"user-namespace-mappings", "linux.gidMappings", check_gid_mappings},
-    {"time-offsets", "linux.timeOffsets", check_time_offsets},
-    {"devices", "linux.devices", check_devices},
-    {"devices", "default-devices", check_default_devices},
-    {"cgroups", "linux.resources.memory.limit", check_memory_limit},
-    {"cgroups", "linux.resources.pids.limit", check_pids_limit},
-    {"sysctl", "linux.sysctl", check_sysctl},
-    {"seccomp", "linux.seccomp", check_seccomp},
-    {"rootfs-propagation", "linux.rootfsPropagation", check_rootfs_propagation},
-    {"masked-paths", "linux.maskedPaths", check_masked_paths},
-    {"readonly-paths", "linux.readonlyPaths", check_readonly_paths},
-    {"personality", "linux.personality", check_personality},
+	{"root", "root.readonly", check_root_readonly},
+	{"mounts", "mounts", check_mounts},
+	{"process", "process.terminal", check_process_terminal},
+	{"process", "process.consoleSize", check_process_console_size},
+	{"process", "process.user.uid", check_process_user_uid},
+	{"process", "process.user.gid", check_process_user_gid},
+	{"process", "process.user.umask", check_process_user_umask},
+	{"process", "process.user.additionalGids", check_process_user_additional_gids},
+	{"process", "process.cwd", check_process_cwd},
+	{"process", "process.env", check_process_env},
+	{"process", "process.args", check_process_args},
+	{"process", "process.capabilities.bounding", check_capabilities_bounding},
+	{"process", "process.capabilities.effective", check_capabilities_effective},
+	{"process", "process.capabilities.permitted", check_capabilities_permitted},
+	{"process", "process.capabilities.inheritable", check_capabilities_inheritable},
+	{"process", "process.capabilities.ambient", check_capabilities_ambient},
+	{"process", "process.rlimits", check_process_rlimits},
+	{"process", "process.noNewPrivileges", check_process_no_new_privileges},
+	{"process", "process.oomScoreAdj", check_process_oom_score_adj},
+	{"process", "process.scheduler", check_process_scheduler},
+	{"process", "process.ioPriority", check_process_io_priority},
+	{"hostname", "hostname", check_hostname},
+	{"domainname", "domainname", check_domainname},
+	{"namespaces", "linux.namespaces", check_namespaces},
+	{"user-namespace-mappings", "linux.uidMappings", check_uid_mappings},
+	{"user-namespace-mappings", "linux.gidMappings", check_gid_mappings},
+	{"time-offsets", "linux.timeOffsets", check_time_offsets},
+	{"devices", "linux.devices", check_devices},
+	{"devices", "default-devices", check_default_devices},
+	{"cgroups", "linux.resources.memory.limit", check_memory_limit},
+	{"cgroups", "linux.resources.pids.limit", check_pids_limit},
+	{"sysctl", "linux.sysctl", check_sysctl},
+	{"seccomp", "linux.seccomp", check_seccomp},
+	{"rootfs-propagation", "linux.rootfsPropagation", check_rootfs_propagation},
+	{"masked-paths", "linux.maskedPaths", check_masked_paths},
+	{"readonly-paths", "linux.readonlyPaths", check_readonly_paths},
+	{"personality", "linux.personality", check_personality},
 };
 
 /* ------------------------------------------------------------------------ main */
@@ -1560,11 +1561,11 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"only", required_argument, NULL, 'o'},
-	    {"list", no_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'},
+		{"only", required_argument, NULL, 'o'},
+		{"list", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *config = getenv("OCI_CHECK_CONFIG");
 	char *only[ARRAY_SIZE(checks)];

@@ -34,7 +34,7 @@ static inline bool tap_ok(bool cond, const char *fmt, ...)
 		bool tap_r_ = (tap_g_ == NULL || tap_w_ == NULL) ? tap_g_ == tap_w_                \
 								 : strcmp(tap_g_, tap_w_) == 0;    \
 		if (!tap_ok(tap_r_, __VA_ARGS__))                                                  \
-			printf("#   got:      %s\n#   expected: %s\n", tap_g_ ? tap_g_ : "(null)",  \
+			printf("#   got:      %s\n#   expected: %s\n", tap_g_ ? tap_g_ : "(null)", \
 			       tap_w_ ? tap_w_ : "(null)");                                        \
 		tap_r_;                                                                            \
 	})

@@ -99,8 +99,8 @@ static void test_from_name(void)
 		   "cap_from_name_unknown_message");
 	petrel_error_free(err);
 	tap_ok(petrel_cap_from_name("", NULL) == -1 && petrel_cap_from_name("CAP_", NULL) == -1 &&
-		   petrel_cap_from_name(" CAP_KILL", NULL) == -1 &&
-		   petrel_cap_from_name("CAP_CAP_KILL", NULL) == -1,
+		       petrel_cap_from_name(" CAP_KILL", NULL) == -1 &&
+		       petrel_cap_from_name("CAP_CAP_KILL", NULL) == -1,
 	       "cap_from_name_refuses_empty_and_malformed");
 }
 
@@ -116,7 +116,7 @@ static void test_cap_last(void)
 	tap_ok(last == want, "cap_last_reads_the_kernel (got %d, want %d)", last, want);
 	errno = 0;
 	tap_ok(prctl(PR_CAPBSET_READ, (unsigned long)last + 1, 0, 0, 0) < 0 && errno == EINVAL &&
-		   prctl(PR_CAPBSET_READ, (unsigned long)last, 0, 0, 0) >= 0,
+		       prctl(PR_CAPBSET_READ, (unsigned long)last, 0, 0, 0) >= 0,
 	       "cap_last_is_the_last_cap_the_kernel_accepts");
 }
 
@@ -128,21 +128,22 @@ static void test_resolve(void)
 	       "resolve_without_capabilities_is_unset");
 
 	struct oci_process *p = parse_process(
-	    "{\"cwd\":\"/\",\"capabilities\":{"
-	    "\"bounding\":[\"CAP_KILL\",\"cap_chown\",\"NET_BIND_SERVICE\"],"
-	    "\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\",\"CAP_CHOWN\"],"
-	    "\"inheritable\":[\"CAP_NET_BIND_SERVICE\"],\"ambient\":[\"CAP_NET_BIND_SERVICE\"]}}");
+		"{\"cwd\":\"/\",\"capabilities\":{"
+		"\"bounding\":[\"CAP_KILL\",\"cap_chown\",\"NET_BIND_SERVICE\"],"
+		"\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\",\"CAP_CHOWN\"],"
+		"\"inheritable\":[\"CAP_NET_BIND_SERVICE\"],\"ambient\":[\"CAP_NET_BIND_SERVICE\"]}"
+		"}");
 	tap_ok(p && petrel_caps_resolve(p->capabilities, &caps, &err) == 0 && caps.set &&
-		   caps.bounding == (BIT(5) | BIT(0) | BIT(10)) && caps.effective == BIT(5) &&
-		   caps.permitted == (BIT(5) | BIT(0)) && caps.inheritable == BIT(10) &&
-		   caps.ambient == BIT(10),
+		       caps.bounding == (BIT(5) | BIT(0) | BIT(10)) && caps.effective == BIT(5) &&
+		       caps.permitted == (BIT(5) | BIT(0)) && caps.inheritable == BIT(10) &&
+		       caps.ambient == BIT(10),
 	       "resolve_makes_the_five_masks");
 	oci_process_free(p);
 
 	p = parse_process("{\"cwd\":\"/\",\"capabilities\":{}}");
 	caps = (struct petrel_caps){.bounding = 1};
 	tap_ok(p && petrel_caps_resolve(p->capabilities, &caps, NULL) == 0 && caps.set &&
-		   caps.bounding == 0 && caps.permitted == 0,
+		       caps.bounding == 0 && caps.permitted == 0,
 	       "resolve_empty_capabilities_object_keeps_nothing");
 	oci_process_free(p);
 
@@ -163,7 +164,7 @@ static void test_resolve(void)
 	p = parse_process("{\"cwd\":\"/\",\"capabilities\":{"
 			  "\"bounding\":[\"CAP_KILL\",\"CAP_BPF\",\"CAP_AUDIT_READ\"]}}");
 	tap_ok(p && petrel_caps_resolve_for(p->capabilities, 37, &caps, &err) == 0 &&
-		   caps.bounding == (BIT(5) | BIT(37)),
+		       caps.bounding == (BIT(5) | BIT(37)),
 	       "resolve_skips_caps_newer_than_the_kernel");
 	tap_contains(take_log(), "CAP_BPF\\\" in .process.capabilities.bounding is not supported",
 		     "resolve_warns_about_caps_newer_than_the_kernel");

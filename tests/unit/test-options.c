@@ -19,11 +19,11 @@ static struct {
 } o;
 
 static const struct petrel_option table[] = {
-    {"verbose", 'v', PETREL_OPT_BOOL, &o.verbose, NULL, "be verbose"},
-    {"bundle", 'b', PETREL_OPT_STRING, &o.bundle, "DIR", "the bundle"},
-    {"count", 0, PETREL_OPT_INT, &o.count, "N", "a count"},
-    {"env", 'e', PETREL_OPT_LIST, &o.env, "KEY=VALUE", "an environment variable"},
-    {NULL, 0, 0, NULL, NULL, NULL},
+	{"verbose", 'v', PETREL_OPT_BOOL, &o.verbose, NULL, "be verbose"},
+	{"bundle", 'b', PETREL_OPT_STRING, &o.bundle, "DIR", "the bundle"},
+	{"count", 0, PETREL_OPT_INT, &o.count, "N", "a count"},
+	{"env", 'e', PETREL_OPT_LIST, &o.env, "KEY=VALUE", "an environment variable"},
+	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 /* The outcome of one parse: argv is a private, NULL-terminated copy whose
@@ -181,7 +181,7 @@ static void test_positionals(void)
 	tap_ok(p.ret == 0 && o.verbose, "stop_at_first_parses_flags_before_first_positional");
 	tap_ok(o.bundle == NULL, "stop_at_first_leaves_later_flags_alone");
 	tap_ok(p.nargs == 6 && strcmp(p.argv[0], "id") == 0 && strcmp(p.argv[2], "-c") == 0 &&
-		   strcmp(p.argv[5], "/b") == 0,
+		       strcmp(p.argv[5], "/b") == 0,
 	       "stop_at_first_keeps_later_arguments_in_order");
 
 	p = PARSE_STOP("id", "--nope");
@@ -193,8 +193,8 @@ static void test_lists_and_ints(void)
 	struct parse p = PARSE("-e", "A=1", "x", "--env", "B=2", "--env=C=3", "-env", "D");
 	tap_ok(p.ret == 0 && o.env.len == 4, "list_flag_is_repeatable");
 	tap_ok(o.env.len == 4 && strcmp(o.env.items[0], "A=1") == 0 &&
-		   strcmp(o.env.items[1], "B=2") == 0 && strcmp(o.env.items[2], "C=3") == 0 &&
-		   strcmp(o.env.items[3], "D") == 0,
+		       strcmp(o.env.items[1], "B=2") == 0 && strcmp(o.env.items[2], "C=3") == 0 &&
+		       strcmp(o.env.items[3], "D") == 0,
 	       "list_flag_keeps_values_in_order");
 	petrel_strlist_clear(&o.env);
 	tap_ok(o.env.items == NULL && o.env.len == 0, "strlist_clear_empties_list");

@@ -39,22 +39,22 @@ static void test_rlimit_names(void)
 		const char *name;
 		int resource;
 	} want[] = {
-	    {"RLIMIT_AS", RLIMIT_AS},
-	    {"RLIMIT_CORE", RLIMIT_CORE},
-	    {"RLIMIT_CPU", RLIMIT_CPU},
-	    {"RLIMIT_DATA", RLIMIT_DATA},
-	    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-	    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-	    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-	    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-	    {"RLIMIT_NICE", RLIMIT_NICE},
-	    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-	    {"RLIMIT_NPROC", RLIMIT_NPROC},
-	    {"RLIMIT_RSS", RLIMIT_RSS},
-	    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-	    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-	    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-	    {"RLIMIT_STACK", RLIMIT_STACK},
+		{"RLIMIT_AS", RLIMIT_AS},
+		{"RLIMIT_CORE", RLIMIT_CORE},
+		{"RLIMIT_CPU", RLIMIT_CPU},
+		{"RLIMIT_DATA", RLIMIT_DATA},
+		{"RLIMIT_FSIZE", RLIMIT_FSIZE},
+		{"RLIMIT_LOCKS", RLIMIT_LOCKS},
+		{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+		{"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+		{"RLIMIT_NICE", RLIMIT_NICE},
+		{"RLIMIT_NOFILE", RLIMIT_NOFILE},
+		{"RLIMIT_NPROC", RLIMIT_NPROC},
+		{"RLIMIT_RSS", RLIMIT_RSS},
+		{"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+		{"RLIMIT_RTTIME", RLIMIT_RTTIME},
+		{"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+		{"RLIMIT_STACK", RLIMIT_STACK},
 	};
 	int bad = 0;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -72,8 +72,8 @@ static void test_rlimit_names(void)
 		   "rlimit_unknown_name_message");
 	petrel_error_free(err);
 	tap_ok(petrel_rlimit_from_name("rlimit_nofile", NULL) == -1 &&
-		   petrel_rlimit_from_name("NOFILE", NULL) == -1 &&
-		   petrel_rlimit_from_name(NULL, NULL) == -1,
+		       petrel_rlimit_from_name("NOFILE", NULL) == -1 &&
+		       petrel_rlimit_from_name(NULL, NULL) == -1,
 	       "rlimit_names_are_exact");
 	tap_ok(petrel_rlimit_name(-1) == NULL && petrel_rlimit_name(4242) == NULL,
 	       "rlimit_unknown_number_has_no_name");
@@ -110,39 +110,40 @@ static void test_validate(void)
 {
 	tap_is_str(validate_json(NULL, NULL, NULL), "ok", "validate_accepts_no_process");
 	tap_is_str(
-	    validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":2},"
-			    "{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":0}],"
-			    "\"oomScoreAdj\":-1000,"
-			    "\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":99,"
-			    "\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\","
-			    "\"SCHED_FLAG_UTIL_CLAMP_MAX\"]},"
-			    "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7},"
-			    "\"user\":{\"uid\":1,\"gid\":1,\"umask\":511},"
-			    "\"execCPUAffinity\":{\"initial\":\"7\",\"final\":\"0-3,7\"}"),
-			  "LINUX32", NULL),
-	    "ok", "validate_accepts_every_field_set_well");
+		validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":2},"
+				"{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":0}],"
+				"\"oomScoreAdj\":-1000,"
+				"\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":99,"
+				"\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\","
+				"\"SCHED_FLAG_UTIL_CLAMP_MAX\"]},"
+				"\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7},"
+				"\"user\":{\"uid\":1,\"gid\":1,\"umask\":511},"
+				"\"execCPUAffinity\":{\"initial\":\"7\",\"final\":\"0-3,7\"}"),
+			      "LINUX32", NULL),
+		"ok", "validate_accepts_every_field_set_well");
 	tap_is_str(validate_json(P(",\"execCPUAffinity\":{\"initial\":\"\"}"), "LINUX", NULL), "ok",
 		   "validate_accepts_empty_cpu_list");
 
 	tap_is_str(
-	    validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":2},"
-			    "{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":2}]"),
-			  NULL, NULL),
-	    ".process.rlimits[1].type: unknown rlimit type \"RLIMIT_FOO\"",
-	    "validate_refuses_unknown_rlimit");
+		validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":2},"
+				"{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":2}]"),
+			      NULL, NULL),
+		".process.rlimits[1].type: unknown rlimit type \"RLIMIT_FOO\"",
+		"validate_refuses_unknown_rlimit");
 	tap_is_str(
-	    validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":2},"
-			    "{\"type\":\"RLIMIT_CORE\",\"soft\":1,\"hard\":2},"
-			    "{\"type\":\"RLIMIT_NOFILE\",\"soft\":3,\"hard\":4}]"),
-			  NULL, NULL),
-	    ".process.rlimits[2]: duplicate rlimit type \"RLIMIT_NOFILE\" (also at "
-	    ".process.rlimits[0])",
-	    "validate_refuses_duplicate_rlimit");
+		validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":2},"
+				"{\"type\":\"RLIMIT_CORE\",\"soft\":1,\"hard\":2},"
+				"{\"type\":\"RLIMIT_NOFILE\",\"soft\":3,\"hard\":4}]"),
+			      NULL, NULL),
+		".process.rlimits[2]: duplicate rlimit type \"RLIMIT_NOFILE\" (also at "
+		".process.rlimits[0])",
+		"validate_refuses_duplicate_rlimit");
 	tap_is_str(
-	    validate_json(P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":5,\"hard\":4}]"),
-			  NULL, NULL),
-	    ".process.rlimits[0]: RLIMIT_NOFILE soft limit 5 is greater than its hard limit 4",
-	    "validate_refuses_soft_above_hard");
+		validate_json(
+			P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":5,\"hard\":4}]"),
+			NULL, NULL),
+		".process.rlimits[0]: RLIMIT_NOFILE soft limit 5 is greater than its hard limit 4",
+		"validate_refuses_soft_above_hard");
 	tap_is_str(validate_json(P(",\"scheduler\":{\"policy\":\"SCHED_FOO\"}"), NULL, NULL),
 		   ".process.scheduler.policy: unknown scheduling policy \"SCHED_FOO\"",
 		   "validate_refuses_bad_scheduler_policy");
@@ -151,23 +152,23 @@ static void test_validate(void)
 				 NULL, NULL),
 		   ".process.scheduler.flags[1]: unknown scheduling flag \"SCHED_FLAG_NOPE\"",
 		   "validate_refuses_bad_scheduler_flag");
-	tap_is_str(
-	    validate_json(P(",\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":20}"), NULL, NULL),
-	    ".process.scheduler.nice: 20 is out of range (-20 to 19)",
-	    "validate_refuses_nice_out_of_range");
+	tap_is_str(validate_json(P(",\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":20}"), NULL,
+				 NULL),
+		   ".process.scheduler.nice: 20 is out of range (-20 to 19)",
+		   "validate_refuses_nice_out_of_range");
 	tap_is_str(validate_json(P(",\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":100}"),
 				 NULL, NULL),
 		   ".process.scheduler.priority: 100 is out of range (0 to 99)",
 		   "validate_refuses_priority_out_of_range");
 	tap_contains(
-	    validate_json(P(",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_NONE\"}"), NULL, NULL),
-	    ".process.ioPriority.class: unknown I/O priority class \"IOPRIO_CLASS_NONE\"",
-	    "validate_refuses_bad_ioprio_class");
+		validate_json(P(",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_NONE\"}"), NULL, NULL),
+		".process.ioPriority.class: unknown I/O priority class \"IOPRIO_CLASS_NONE\"",
+		"validate_refuses_bad_ioprio_class");
 	tap_is_str(
-	    validate_json(P(",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}"), NULL,
-			  NULL),
-	    ".process.ioPriority.priority: 8 is out of range (0 to 7)",
-	    "validate_refuses_ioprio_priority_out_of_range");
+		validate_json(P(",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}"),
+			      NULL, NULL),
+		".process.ioPriority.priority: 8 is out of range (0 to 7)",
+		"validate_refuses_ioprio_priority_out_of_range");
 	tap_is_str(validate_json(P(""), "LINUX64", NULL),
 		   ".linux.personality.domain: unknown personality domain \"LINUX64\" (LINUX or "
 		   "LINUX32)",
@@ -177,9 +178,9 @@ static void test_validate(void)
 		   "(the spec defines none)",
 		   "validate_refuses_personality_flags");
 	tap_is_str(
-	    validate_json(P(",\"execCPUAffinity\":{\"initial\":\"3-1\"}"), NULL, NULL),
-	    ".process.execCPUAffinity.initial: invalid CPU list \"3-1\": range 3-1 is reversed",
-	    "validate_refuses_reversed_cpu_range");
+		validate_json(P(",\"execCPUAffinity\":{\"initial\":\"3-1\"}"), NULL, NULL),
+		".process.execCPUAffinity.initial: invalid CPU list \"3-1\": range 3-1 is reversed",
+		"validate_refuses_reversed_cpu_range");
 	tap_is_str(validate_json(P(",\"execCPUAffinity\":{\"initial\":\"1\",\"final\":\"a\"}"),
 				 NULL, NULL),
 		   ".process.execCPUAffinity.final: invalid CPU list \"a\": \"a\" is not a CPU "
@@ -383,7 +384,7 @@ static void test_environ(void)
 	} else {
 		char **e = petrel_process_environ(&p);
 		tap_ok(e && env_count(e) == 4 && e[0] == env[0] && e[2] == env[2] &&
-			   strcmp(e[3], "HOME=/") == 0,
+			       strcmp(e[3], "HOME=/") == 0,
 		       "environ_adds_HOME_slash_for_a_user_without_passwd_entry");
 		free(e);
 	}
@@ -426,7 +427,7 @@ static void test_passwd_home(void)
 	free(h);
 	tap_ok(petrel_passwd_home(path, 1002) == NULL, "passwd_home_empty_home_is_none");
 	tap_ok(petrel_passwd_home(path, 1003) == NULL && petrel_passwd_home(path, 1004) == NULL &&
-		   petrel_passwd_home(path, 0) == NULL,
+		       petrel_passwd_home(path, 0) == NULL,
 	       "passwd_home_matches_whole_numeric_uids_only");
 	snprintf(path, sizeof(path), "%s/etc/fifo", tree);
 	tap_ok(mkfifo(path, 0644) == 0 && petrel_passwd_home(path, 0) == NULL,
@@ -508,8 +509,8 @@ static int child_sets_rlimits(void)
 	struct petrel_error *err = NULL;
 	struct rlimit lim;
 	struct oci_process *p = parse_process(
-	    P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":2048,\"hard\":4096},"
-	      "{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":0}]"));
+		P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":2048,\"hard\":4096},"
+		  "{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":0}]"));
 	CHECK(p && ok_or_print(petrel_process_set_rlimits(p, &err), &err) == 0);
 	CHECK(getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur == 2048 && lim.rlim_max == 4096);
 	CHECK(getrlimit(RLIMIT_CORE, &lim) == 0 && lim.rlim_cur == 0 && lim.rlim_max == 0);
@@ -527,7 +528,7 @@ static int child_sets_rlimits(void)
 	/* Unprivileged, the hard limit cannot go up. */
 	CHECK(setresuid(65534, 65534, 65534) == 0);
 	p = parse_process(
-	    P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":2048,\"hard\":8192}]"));
+		P(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":2048,\"hard\":8192}]"));
 	err = NULL;
 	CHECK(p && petrel_process_set_rlimits(p, &err) == -1);
 	CHECK(error_is(err, "setrlimit RLIMIT_NOFILE (soft 2048, hard 8192): Operation not "
@@ -539,8 +540,8 @@ static int child_sets_rlimits(void)
 static int child_sets_oom_personality_ioprio(void)
 {
 	struct petrel_error *err = NULL;
-	struct oci_process *p = parse_process(P(
-	    ",\"oomScoreAdj\":789,\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":5}"));
+	struct oci_process *p = parse_process(P(",\"oomScoreAdj\":789,\"ioPriority\":{\"class\":"
+						"\"IOPRIO_CLASS_BE\",\"priority\":5}"));
 	CHECK(p && ok_or_print(petrel_process_set_oom_score_adj(p, &err), &err) == 0);
 	char buf[32] = "";
 	FILE *f = fopen("/proc/self/oom_score_adj", "re");
@@ -564,7 +565,7 @@ static int child_sets_scheduler(void)
 {
 	struct petrel_error *err = NULL;
 	struct oci_process *p =
-	    parse_process(P(",\"scheduler\":{\"policy\":\"SCHED_BATCH\",\"nice\":5}"));
+		parse_process(P(",\"scheduler\":{\"policy\":\"SCHED_BATCH\",\"nice\":5}"));
 	CHECK(p && ok_or_print(petrel_process_set_scheduler(p, &err), &err) == 0);
 	CHECK(sched_getscheduler(0) == SCHED_BATCH);
 	errno = 0;
@@ -609,7 +610,7 @@ static int child_sets_user_and_groups(void)
 	struct petrel_error *err = NULL;
 	uint32_t gids[] = {5, 6};
 	struct oci_user user = {
-	    .uid = 1000, .gid = 1001, .additional_gids = gids, .additional_gids_len = 2};
+		.uid = 1000, .gid = 1001, .additional_gids = gids, .additional_gids_len = 2};
 	gid_t seven = 7;
 	CHECK(setgroups(1, &seven) == 0);
 
@@ -691,9 +692,9 @@ static void test_apply(void)
 		tap_ok(petrel_process_set_lsm_labels(&aa, &err) == -1,
 		       "lsm_apparmor_refused_when_disabled");
 		tap_is_str(
-		    err ? petrel_error_message(err) : NULL,
-		    "apparmor profile \"x\" requested but AppArmor is not enabled on this host",
-		    "lsm_apparmor_disabled_message");
+			err ? petrel_error_message(err) : NULL,
+			"apparmor profile \"x\" requested but AppArmor is not enabled on this host",
+			"lsm_apparmor_disabled_message");
 		petrel_error_free(err);
 		err = NULL;
 	}

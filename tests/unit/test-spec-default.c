@@ -151,28 +151,34 @@ static void test_bundle_validation(void)
 	static const struct {
 		const char *name, *json, *error;
 	} cases[] = {
-		{"bundle_requires_root", "{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}}",
+		{"bundle_requires_root",
+		 "{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}}",
 		 "config.json: .root: required"},
 		{"bundle_requires_process", "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"}}",
 		 "config.json: .process: required"},
 		{"bundle_requires_args",
-		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[]}}",
+		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/"
+		 "\",\"args\":[]}}",
 		 "config.json: .process.args: must not be empty"},
 		{"bundle_requires_absolute_cwd",
-		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"x\",\"args\":[\"a\"]}}",
+		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"x\","
+		 "\"args\":[\"a\"]}}",
 		 "config.json: .process.cwd: must be an absolute path"},
 		{"bundle_rejects_unknown_namespace",
-		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"a\"]},"
+		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/"
+		 "\",\"args\":[\"a\"]},"
 		 "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"bogus\"}]}}",
 		 "config.json: .linux.namespaces[1].type: unknown namespace type \"bogus\""},
 		{"bundle_rejects_duplicate_namespace",
-		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"a\"]},"
+		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/"
+		 "\",\"args\":[\"a\"]},"
 		 "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}",
 		 "config.json: .linux.namespaces[1]: namespace \"pid\" is listed twice"},
 		{"bundle_rejects_major_version_2", "{\"ociVersion\":\"2.0.0\"}",
 		 "config.json: .ociVersion: unsupported major version"},
 		{"bundle_reports_type_errors_with_path",
-		 "{\"ociVersion\":\"1.0.0\",\"linux\":{\"resources\":{\"memory\":{\"limit\":\"x\"}}}}",
+		 "{\"ociVersion\":\"1.0.0\",\"linux\":{\"resources\":{\"memory\":{\"limit\":\"x\"}}"
+		 "}}",
 		 "config.json: .linux.resources.memory.limit: expected integer, got string"},
 	};
 	char dir[] = "/tmp/petrel-unit-XXXXXX";
