@@ -8,31 +8,9 @@
 PETREL=${PETREL:-${top_builddir:-.}/petrel}
 [[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
 
-n=0
-failed=0
+. "$(dirname "$0")/../lib/tap.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/petrel-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
 
 # run CMD...: runs a command, keeping its exit status in $rc and its output in
 # $out and $err.
@@ -49,14 +27,14 @@ petrel() {
 }
 
 # check NAME COMMAND...: one test, passing when COMMAND succeeds; on failure
-# the last run's status and output are shown.
+# the last run's status and output are shown (this replaces tap.sh's check).
 check() {
 	local name=$1
 	shift
 	if "$@"; then
 		ok "$name"
 	else
-		not_ok "$name" "check: $*" "exit status: $rc" "stdout: $out" "stderr: $err"
+		fail "$name" "check: $*" "exit status: $rc" "stdout: $out" "stderr: $err"
 	fi
 }
 
@@ -218,7 +196,7 @@ json_true "$tmp/spec/config.json" '.ociVersion and .process.args and .root.path'
 case $? in
 0) ok spec_config_json_is_a_valid_spec ;;
 2) skip spec_config_json_is_a_valid_spec "neither jq nor python3 is installed" ;;
-*) not_ok spec_config_json_is_a_valid_spec "$(cat "$tmp/spec/config.json")" ;;
+*) fail spec_config_json_is_a_valid_spec "$(cat "$tmp/spec/config.json")" ;;
 esac
 echo '{"edited": true}' >"$tmp/spec/config.json"
 cp "$tmp/spec/config.json" "$tmp/spec-before.json"
@@ -238,13 +216,13 @@ json_true "$tmp/spec-rootless/config.json" "$user_ns_jq" "$user_ns_py"
 case $? in
 0) ok spec_rootless_has_user_namespace ;;
 2) skip spec_rootless_has_user_namespace "neither jq nor python3 is installed" ;;
-*) not_ok spec_rootless_has_user_namespace "no user namespace in .linux.namespaces" ;;
+*) fail spec_rootless_has_user_namespace "no user namespace in .linux.namespaces" ;;
 esac
 json_true "$tmp/spec-default/config.json" "$user_ns_jq" "$user_ns_py"
 case $? in
 1) ok spec_default_has_no_user_namespace ;;
 2) skip spec_default_has_no_user_namespace "neither jq nor python3 is installed" ;;
-*) not_ok spec_default_has_no_user_namespace "the default spec has a user namespace" ;;
+*) fail spec_default_has_no_user_namespace "the default spec has a user namespace" ;;
 esac
 (cd "$tmp/spec-default" && rm config.json && "$PETREL" spec) >/dev/null 2>&1
 check spec_without_bundle_writes_current_directory [ -s "$tmp/spec-default/config.json" ]
@@ -258,7 +236,7 @@ json_true "$tmp/features.json" '(.ociVersionMin | type == "string") and (.ociVer
 case $? in
 0) ok features_prints_json_with_oci_version_range ;;
 2) skip features_prints_json_with_oci_version_range "neither jq nor python3 is installed" ;;
-*) not_ok features_prints_json_with_oci_version_range "$out" ;;
+*) fail features_prints_json_with_oci_version_range "$out" ;;
 esac
 
 # ------------------------------------------------- config.json errors (create)
@@ -352,5 +330,4 @@ check update_rejects_negative_cpu_period failed_with 1 'invalid value "-5" for f
 petrel exec --user root c1 sh
 check exec_rejects_non_numeric_user failed_with 1 'invalid value "root" for flag --user'
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

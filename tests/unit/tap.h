@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int tap_count, tap_failed;
 
@@ -49,6 +52,43 @@ static inline bool tap_ok(bool cond, const char *fmt, ...)
 			       tap_h_ ? tap_h_ : "(null)", tap_n_);                                \
 		tap_r_;                                                                            \
 	})
+
+/* For code that changes the process itself (credentials, limits): runs fn
+ * in a forked child, which reports with TAP_CHILD_CHECK; true when fn
+ * returned 0. */
+#define TAP_CHILD_CHECK(cond)                                                                      \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("#   child: failed: %s\n", #cond);                                  \
+			fflush(stdout);                                                            \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+static inline bool tap_in_child(int (*fn)(void))
+{
+	int status = 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int r = fn();
+		fflush(stdout);
+		_exit(r);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* Removes a test's temporary directory tree. */
+static inline void tap_remove_tree(const char *dir)
+{
+	char *cmd;
+	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+		free(cmd);
+	}
+}
 
 static inline int tap_done(void)
 {

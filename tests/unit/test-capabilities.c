@@ -188,29 +188,7 @@ static uint64_t status_mask(const char *field)
 	return mask;
 }
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("#   child: failed: %s\n", #cond);                                  \
-			fflush(stdout);                                                            \
-			return 1;                                                                  \
-		}                                                                                  \
-	} while (0)
-
-/* Runs fn in a child; true when it returned 0. */
-static bool in_child(int (*fn)(void))
-{
-	int status = 0;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int r = fn();
-		fflush(stdout);
-		_exit(r);
-	}
-	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	       WEXITSTATUS(status) == 0;
-}
+#define CHECK(cond) TAP_CHILD_CHECK(cond)
 
 static int resolve_json(const char *json, struct petrel_caps *caps)
 {
@@ -356,13 +334,13 @@ static void test_apply(void)
 			tap_ok(true, "caps_apply_%d # SKIP needs root with CAP_SETPCAP", i);
 		return;
 	}
-	tap_ok(in_child(child_applies_all_five_sets),
+	tap_ok(tap_in_child(child_applies_all_five_sets),
 	       "caps_apply_sets_all_five_sets_across_setuid");
-	tap_ok(in_child(child_leaves_inheritable_empty),
+	tap_ok(tap_in_child(child_leaves_inheritable_empty),
 	       "caps_apply_never_fills_inheritable_and_skips_impossible_ambient");
-	tap_ok(in_child(child_warns_about_caps_it_cannot_grant),
+	tap_ok(tap_in_child(child_warns_about_caps_it_cannot_grant),
 	       "caps_apply_warns_about_caps_it_cannot_grant");
-	tap_ok(in_child(child_without_capabilities_changes_nothing),
+	tap_ok(tap_in_child(child_without_capabilities_changes_nothing),
 	       "caps_without_capabilities_are_a_no_op");
 }
 

@@ -362,11 +362,6 @@ int main(void)
 	test_no_sigpipe();
 	test_no_leaked_fds();
 
-	char *cmd;
-	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
+	tap_remove_tree(dir);
 	return tap_done();
 }

@@ -437,29 +437,7 @@ static void test_passwd_home(void)
 
 /* ------------------------------------------------------ in a child process */
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("#   child: failed: %s\n", #cond);                                  \
-			fflush(stdout);                                                            \
-			return 1;                                                                  \
-		}                                                                                  \
-	} while (0)
-
-/* Runs fn in a child; true when it returned 0. */
-static bool in_child(int (*fn)(void))
-{
-	int status = 0;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int r = fn();
-		fflush(stdout);
-		_exit(r);
-	}
-	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	       WEXITSTATUS(status) == 0;
-}
+#define CHECK(cond) TAP_CHILD_CHECK(cond)
 
 /* 0, or -1 after printing the error. */
 static int ok_or_print(int r, struct petrel_error **err)
@@ -716,15 +694,15 @@ static void test_apply(void)
 			tap_ok(true, "process_apply_%d # SKIP needs root", i);
 		return;
 	}
-	tap_ok(in_child(child_sets_rlimits), "set_rlimits_applies_and_reports_which_limit");
-	tap_ok(in_child(child_sets_oom_personality_ioprio),
+	tap_ok(tap_in_child(child_sets_rlimits), "set_rlimits_applies_and_reports_which_limit");
+	tap_ok(tap_in_child(child_sets_oom_personality_ioprio),
 	       "set_oom_score_adj_personality_and_io_priority");
-	tap_ok(in_child(child_sets_scheduler), "set_scheduler_applies_policy_and_nice");
-	tap_ok(in_child(child_sets_cpu_affinity), "set_cpu_affinity_pins_the_process");
-	tap_ok(in_child(child_sets_user_and_groups), "set_user_sets_ids_and_additional_gids");
-	tap_ok(in_child(child_user_without_gids),
+	tap_ok(tap_in_child(child_sets_scheduler), "set_scheduler_applies_policy_and_nice");
+	tap_ok(tap_in_child(child_sets_cpu_affinity), "set_cpu_affinity_pins_the_process");
+	tap_ok(tap_in_child(child_sets_user_and_groups), "set_user_sets_ids_and_additional_gids");
+	tap_ok(tap_in_child(child_user_without_gids),
 	       "set_user_without_gids_clears_groups_when_allowed");
-	tap_ok(in_child(child_sets_umask_and_cwd), "set_umask_and_chdir");
+	tap_ok(tap_in_child(child_sets_umask_and_cwd), "set_umask_and_chdir");
 }
 
 static void remove_tree(void)
