@@ -92,7 +92,16 @@ static int validate_for_create(const struct petrel_create_options *o, const stru
 					"--console-socket given but process.terminal is false");
 	if (petrel_process_validate(p, spec->linux, err) < 0)
 		return -1;
-	return petrel_sysctl_validate(spec->linux, err);
+	/* Configs written on SELinux hosts still run where it is off. */
+	if (spec->linux && spec->linux->mount_label) {
+		if (!petrel_selinux_enabled())
+			petrel_debug("mountLabel \"%s\" ignored: SELinux is not enabled",
+				     spec->linux->mount_label);
+		else
+			petrel_warn("mountLabel \"%s\" is not applied to mounts yet",
+				    spec->linux->mount_label);
+	}
+	return petrel_sysctl_validate(spec->linux, ns, err);
 }
 
 /* The fds the process gets besides stdio: $LISTEN_FDS (socket activation

@@ -482,7 +482,7 @@ static bool apparmor_enabled(void)
 
 /* selinuxfs is only registered when SELinux is enabled at boot, and the
  * attr files only answer when an LSM backs them. */
-static bool selinux_enabled(void)
+bool petrel_selinux_enabled(void)
 {
 	char buf[256];
 	cleanup_fclose FILE *f = fopen("/proc/filesystems", "re");
@@ -508,7 +508,7 @@ int petrel_process_set_lsm_labels(const struct oci_process *process, struct petr
 					"apparmor profile \"%s\" requested but AppArmor is not "
 					"enabled on this host",
 					profile);
-	if (want_selinux && !selinux_enabled())
+	if (want_selinux && !petrel_selinux_enabled())
 		return petrel_error_set(err, 0,
 					"selinux label \"%s\" requested but SELinux is not enabled "
 					"on this host",

@@ -47,6 +47,8 @@ int petrel_process_set_cpu_affinity(const char *cpus, struct petrel_error **err)
  * error when requested and the kernel has no such LSM (both are checked
  * before either is written). Called after pivot_root: the checks read the
  * container's /proc (and /sys when mounted). */
+/* Whether the kernel runs SELinux (selinuxfs registered, attr files live). */
+bool petrel_selinux_enabled(void);
 int petrel_process_set_lsm_labels(const struct oci_process *process, struct petrel_error **err);
 /* setgroups(additionalGids), setresgid, setresuid. setgroups runs even with
  * no additionalGids, to clear the groups inherited from the runtime. With

@@ -3,11 +3,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "util.h"
 #include "sysctl.h"
 
 static int key_to_path(const char *key, char *path, size_t size)
@@ -31,14 +33,55 @@ static bool valid_key(const char *key)
 	return key[len - 1] != '.' && key[len - 1] != '/';
 }
 
-int petrel_sysctl_validate(const struct oci_linux *lx, struct petrel_error **err)
+/* The IPC namespace's sysctls (besides fs.mqueue.*). */
+static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+				       "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+				       "kernel.shmmni", "kernel.shm_rmid_forced"};
+
+/* The namespace a key belongs to, 0 when none: keys are compared with
+ * dots, whichever separator the config used. */
+static int key_namespace(const char *key)
+{
+	char dotted[256];
+	snprintf(dotted, sizeof(dotted), "%s", key);
+	for (char *p = dotted; *p; p++)
+		if (*p == '/')
+			*p = '.';
+	if (strncmp(dotted, "net.", 4) == 0)
+		return CLONE_NEWNET;
+	if (strncmp(dotted, "fs.mqueue.", 10) == 0)
+		return CLONE_NEWIPC;
+	for (size_t i = 0; i < ARRAY_LEN(ipc_keys); i++)
+		if (strcmp(dotted, ipc_keys[i]) == 0)
+			return CLONE_NEWIPC;
+	if (strcmp(dotted, "kernel.hostname") == 0 || strcmp(dotted, "kernel.domainname") == 0)
+		return CLONE_NEWUTS;
+	return 0;
+}
+
+int petrel_sysctl_validate(const struct oci_linux *lx, int ns_flags, struct petrel_error **err)
 {
 	const struct oci_string_map *map = lx ? lx->sysctl : NULL;
-	for (size_t i = 0; map && i < map->len; i++)
-		if (!valid_key(map->keys[i]))
+	for (size_t i = 0; map && i < map->len; i++) {
+		const char *key = map->keys[i];
+		if (!valid_key(key))
+			return petrel_error_set(
+				err, 0, "config.json: .linux.sysctl[\"%s\"]: invalid key", key);
+		int ns = key_namespace(key);
+		if (ns == 0)
 			return petrel_error_set(err, 0,
-						"config.json: .linux.sysctl[\"%s\"]: invalid key",
-						map->keys[i]);
+						"config.json: .linux.sysctl[\"%s\"]: not in a "
+						"namespace of the container's own",
+						key);
+		if (!(ns_flags & ns))
+			return petrel_error_set(err, 0,
+						"config.json: .linux.sysctl[\"%s\"]: needs a %s "
+						"namespace of the container's own",
+						key,
+						ns == CLONE_NEWNET   ? "network"
+						: ns == CLONE_NEWIPC ? "IPC"
+								     : "UTS");
+	}
 	return 0;
 }
 

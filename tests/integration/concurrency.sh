@@ -3,8 +3,8 @@
 # created, killed and deleted in parallel while `list` reads the root, 20
 # racing `delete --force` of one container, `state` during a delete, 20
 # creates of one id, 20 starts of one container, start against delete, kill
-# and state storms on a running container, and 20
-# foreground runs side by side. The per-container lock and the atomic state
+# and state storms on a running container, `state` asked from the
+# container's own hooks, and 20 foreground runs side by side. The per-container lock and the atomic state
 # writes must keep every command's answer whole and every container
 # accounted for. Needs root; prints TAP. PETREL names the binary (default:
 # $top_builddir/petrel).
@@ -353,6 +353,57 @@ if wait_gone "$J/init.pid" && is_clean; then
 	ok "kill_and_state_storm_leaves_nothing_behind"
 else
 	fail "kill_and_state_storm_leaves_nothing_behind" "$(pt list -q 2>&1; leftovers)"
+fi
+
+# ---------------------------------------------------------------- petrel called from hooks
+# A hook may ask the runtime about the container it runs for (`state`);
+# the lock create and start hold must not make that wait for the hook.
+# The answer is the container's state or a clean error, never a hang.
+J=$TEST_TMP/hook-state
+mkdir -p "$J"
+H=$TEST_TMP/hooked
+make_bundle "$H"
+set_args "$H" sh -c 'exec sleep 1000'
+hook_asks_state() { # KIND: a hook of that kind that runs petrel state hs
+	printf "{'path': '/bin/sh', 'args': ['sh', '-c', 'timeout -k 1 5 %s --root %s state hs \
+>%s/%s.out 2>%s/%s.err; echo \$? >%s/%s.rc']}" \
+		"$PETREL" "$TEST_ROOT" "$J" "$1" "$J" "$1" "$J" "$1"
+}
+edit_config "$H" "c['hooks'] = {'createRuntime': [$(hook_asks_state createRuntime)],
+	'poststart': [$(hook_asks_state poststart)]}"
+pt create --bundle "$H" hs >"$J/create.log" 2>&1 </dev/null
+create_rc=$?
+pt start hs >"$J/start.log" 2>&1 </dev/null
+start_rc=$?
+for kind in createRuntime:creating poststart:running; do
+	k=${kind%%:*}
+	hook_rc=$(cat "$J/$k.rc" 2>/dev/null)
+	answer=$(python3 - "$J/$k.out" "${kind#*:}" 2>&1 <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+    print("ok" if j.get("id") == "hs" and j.get("status") == sys.argv[2] else "state %r" % j)
+except ValueError as e:
+    print("not JSON: %s" % e)
+PY
+)
+	if [ "$hook_rc" = 0 ] && [ "$answer" = ok ]; then
+		ok "state_from_a_${k}_hook_answers"
+	elif [ -n "$hook_rc" ] && [ "$hook_rc" != 0 ] && [ "$hook_rc" -lt 124 ] &&
+		[ -s "$J/$k.err" ]; then
+		ok "state_from_a_${k}_hook_answers"
+	else
+		fail "state_from_a_${k}_hook_answers" "create $create_rc, start $start_rc" \
+			"hook's petrel state: status '$hook_rc' (124: timed out)" \
+			"stdout: $answer" "stderr: $(cat "$J/$k.err" 2>/dev/null)"
+	fi
+done
+is "hooks_calling_petrel_do_not_fail_create_or_start" "$create_rc:$start_rc" "0:0"
+pt delete --force hs >/dev/null 2>&1
+if is_clean; then
+	ok "hooks_calling_petrel_leave_nothing_behind"
+else
+	fail "hooks_calling_petrel_leave_nothing_behind" "$(pt list -q 2>&1; leftovers)"
 fi
 
 # ---------------------------------------------------------------- 20 foreground runs

@@ -541,6 +541,25 @@ else
 	reap "$bg" 1
 fi
 
+# Without a pid namespace the process can die of its own signal: 128+N.
+SELFTERM=$(bundle selfterm sh -c 'kill -TERM $$; sleep 10')
+edit_config "$SELFTERM" \
+	'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]'
+run_fg "$SELFTERM" rsig
+is "run_exits_128_plus_N_when_the_process_dies_of_signal_N" "$rc" 143
+
+run_fg "$EXIT0" rflags --no-pivot --no-new-keyring --no-subreaper
+is "run_accepts_no_pivot_no_new_keyring_no_subreaper" "$rc:$out" "0:hello"
+create_ctr "$EXIT0" cflags --no-pivot --no-new-keyring --no-subreaper
+run_pt start cflags
+if wait_status cflags stopped 10 && [ "$(cat "$TEST_TMP/cflags.out")" = hello ]; then
+	ok "create_accepts_no_pivot_no_new_keyring_no_subreaper"
+else
+	fail "create_accepts_no_pivot_no_new_keyring_no_subreaper" "start: $rc $err" \
+		"$(cat "$TEST_TMP/cflags.out" "$TEST_TMP/cflags.err")"
+fi
+pt delete cflags >/dev/null 2>&1
+
 EXIT3=$(bundle exit3 sh -c 'exit 3')
 run_fg "$EXIT3" rkeep --keep
 is "run_keep_exits_with_the_process_status" "$rc" 3
@@ -634,15 +653,19 @@ create_ctr "$SLEEPER" "$ID_OK"
 is "create_accepts_letters_digits_and_punctuation_in_ids" "$rc:$(state_field "$ID_OK" status)" \
 	"0:created"
 pt delete "$ID_OK" >/dev/null 2>&1
+# The longest name a directory entry can have.
+id255=$(printf 'y%.0s' $(seq 1 255))
+run_pt run --bundle "$EXIT0" "$id255"
+is "run_accepts_a_255_character_id" "$rc:$out:$err" "0:hello:"
 assert_clean "container_ids"
 
 # ---------------------------------------------------------------- fds
 echo three >"$TEST_TMP/f3"
 echo four >"$TEST_TMP/f4"
-# The fds of the container's shell on one line, then its $LISTEN_ variables.
-FDS=$(bundle fds sh -c 'ls /proc/$$/fd | tr "\n" " "; echo
-	echo "LISTEN=$LISTEN_FDS/$LISTEN_PID"; true')
-fd_list() { head -1 "$TEST_TMP/$1.out"; }
+# The container's $LISTEN_ variables, then the fds of its shell, one a line
+# (no pipe: the shell would hold its ends while ls looks).
+FDS=$(bundle fds sh -c 'echo "LISTEN=$LISTEN_FDS/$LISTEN_PID"; ls /proc/$$/fd; true')
+fd_list() { grep -E '^[0-9]+$' "$TEST_TMP/$1.out" | tr '\n' ' '; }
 
 run_fg "$FDS" fd0 3<"$TEST_TMP/f3" 7<"$TEST_TMP/f4"
 is "without_preserve_fds_only_stdio_reaches_the_process" "$rc:$(fd_list fd0)" "0:0 1 2 "
@@ -656,7 +679,7 @@ run_fg "$FDS" fd5 --preserve-fds 5 3<"$TEST_TMP/f3"
 is "preserve_fds_does_not_pass_petrels_own_fds" "$rc:$(fd_list fd5)" "0:0 1 2 3 "
 create_ctr "$FDS" fdc --preserve-fds 1 3<"$TEST_TMP/f3" 4<"$TEST_TMP/f4"
 pt start fdc >/dev/null 2>&1
-wait_output "$TEST_TMP/fdc.out" LISTEN
+wait_status fdc stopped 10
 is "create_preserve_fds_passes_fd_3_to_the_started_process" "$(fd_list fdc)" "0 1 2 3 "
 pt delete fdc >/dev/null 2>&1
 
@@ -723,6 +746,11 @@ else
 	fail "create_fails_when_the_pid_file_cannot_be_written_and_removes_the_container" \
 		"status $rc: $err"
 fi
+mkdir -p "$TEST_TMP/piddir"
+create_ctr "$SLEEPER" pf3 --pid-file "$TEST_TMP/piddir/pf3.pid"
+is "pid_file_is_the_only_file_create_leaves_in_its_directory" \
+	"$rc:$(ls -A "$TEST_TMP/piddir")" "0:pf3.pid"
+pt delete pf3 >/dev/null 2>&1
 assert_clean "pid_file"
 
 tap_done
