@@ -39,5 +39,6 @@ const struct petrel_command petrel_command_create = {
 	.args_mode = PETREL_ARGS_INTERMIXED,
 	.min_args = 1,
 	.max_args = 1,
+	.enters_container = true,
 	.run = command_create,
 };

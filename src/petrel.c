@@ -10,6 +10,7 @@
 
 #include "libocispec/ocispec.h"
 #include "libpetrel/build-info.h"
+#include "libpetrel/exe-protect.h"
 #include "libpetrel/log.h"
 #include "petrel.h"
 
@@ -113,11 +114,16 @@ static int fail(const char *context, struct petrel_error *err)
 	return 1;
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
 	struct petrel_error *err = NULL;
 	int nargs = 0;
 	bool help = false;
+	/* The parsers reorder argv; a re-exec needs it as it came. */
+	char **original_argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (original_argv == NULL)
+		return 1;
+	memcpy(original_argv, argv, (size_t)argc * sizeof(char *));
 
 	/* The global flags end at the command name. */
 	if (petrel_parse_options(global_options, PETREL_ARGS_STOP_AT_FIRST, argc - 1, argv + 1,
@@ -170,6 +176,9 @@ int main(int argc, char **argv)
 		print_command_help(stderr, cmd);
 		return 1;
 	}
+	if (cmd->enters_container && petrel_run_from_sealed_copy(original_argv, envp, &err) < 0)
+		return fail(cmd->name, err);
+	free(original_argv);
 	petrel_debug("%s: starting", cmd->name);
 	int status = cmd->run(&global, nargs, cmd_argv, &err);
 	if (status < 0)

@@ -29,6 +29,9 @@ struct petrel_command {
 	const struct petrel_option *options;
 	enum petrel_args_mode args_mode;
 	int min_args, max_args; /* max_args -1: any number */
+	/* It puts a process into a container: petrel then runs from a sealed
+	 * copy of itself (exe-protect.h). */
+	bool enters_container;
 	/* Runs with the positional arguments; returns the exit status (>= 0) or
 	 * -1 with *err set. */
 	int (*run)(const struct petrel_global *global, int argc, char **argv,

@@ -38,5 +38,6 @@ const struct petrel_command petrel_command_run = {
 	.args_mode = PETREL_ARGS_INTERMIXED,
 	.min_args = 1,
 	.max_args = 1,
+	.enters_container = true,
 	.run = command_run,
 };

@@ -164,7 +164,7 @@ pid_ns_members() {
 # listed containers, container processes); removes whatever is, so that the
 # next group starts clean.
 assert_clean() {
-	local left listed alive="" pid procs
+	local left listed alive="" pid id procs
 	left=$(leftovers)
 	listed=$(pt list -q 2>&1)
 	for pid in "${TRACKED_PIDS[@]}"; do
@@ -176,13 +176,13 @@ assert_clean() {
 	else
 		fail "$1_leaves_nothing_behind" "state/mounts: $left" "listed: $listed" \
 			"live inits:$alive" "petrel processes: $procs"
-		for pid in $(pt list -q 2>/dev/null); do
-			pt delete --force "$pid" >/dev/null 2>&1
+		for id in $(pt list -q 2>/dev/null); do
+			pt delete --force "$id" >/dev/null 2>&1
 		done
 		for pid in "${TRACKED_PIDS[@]}" $procs; do
 			proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 		done
-		rm -rf "${TEST_ROOT:?}"/*
+		rm -rf --one-file-system "${TEST_ROOT:?}"/*
 	fi
 	TRACKED_PIDS=()
 }
