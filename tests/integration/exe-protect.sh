@@ -5,7 +5,7 @@
 # container's own view of its init's exe is not writable.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bundle.sh"
-trap cleanup_all EXIT
+trap 'chattr -i "$TEST_TMP/petrel" 2>/dev/null; cleanup_all' EXIT
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip exe_protect_tests "needs root"
