@@ -56,10 +56,13 @@ static int validate_for_create(const struct petrel_create_options *o, const stru
 {
 	const struct oci_process *p = spec->process;
 	int ns = plan->new_flags | plan->join_flags;
-	if (!(plan->new_flags & CLONE_NEWNS))
+	/* The rootfs is mounted and pivoted in a mount namespace of the
+	 * container's: a new one, or one joined by path. Inheriting petrel's
+	 * own would put the container's mounts on the host. */
+	if (!(ns & CLONE_NEWNS))
 		return petrel_error_set(err, 0,
-					"config.json: .linux.namespaces: a new mount namespace is "
-					"required");
+					"config.json: .linux.namespaces: a mount namespace is "
+					"required (new or joined by path)");
 	if (spec->hostname && !(ns & CLONE_NEWUTS))
 		return petrel_error_set(err, 0,
 					"config.json: .hostname: unable to set hostname without a "

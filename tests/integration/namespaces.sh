@@ -274,12 +274,9 @@ else
 	fail joined_time_namespace_has_the_holders_offsets "uptime inside: $up_inside, host: $up_host"
 fi
 
-# The container's mount namespace is always its own: joining one is refused,
-# before anything is made, with an error that says so.
-ctr joined_mount_namespace_is_refused_clearly 'for n in c["linux"]["namespaces"]:
-    if n["type"] == "mount":
-        n["path"] = "/proc/'"$holder"'/ns/mnt"'
-create_fails joined_mount_namespace_is_refused_clearly 'mount namespace' 'new|required'
+# A mount namespace joined by path is the container's: its rootfs is
+# mounted and pivoted there.
+join join-mnt mnt mount
 
 # The user namespace of another petrel container, created and not started.
 ctr user-holder 'l = c["linux"]
