@@ -66,9 +66,9 @@ void petrel_container_free(struct petrel_container *c)
 	free(c);
 }
 
-static int lock_dir(int fd, bool exclusive, const char *id, struct petrel_error **err)
+static int lock_dir(int fd, const char *id, struct petrel_error **err)
 {
-	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR)
 			return petrel_error_errno(err, "lock container \"%s\"", id);
 	}
@@ -99,7 +99,7 @@ int petrel_container_new(const char *root, const char *id, struct petrel_contain
 		unlinkat(c->root_fd, id, AT_REMOVEDIR);
 		goto fail;
 	}
-	if (lock_dir(c->dir_fd, true, id, err) < 0) {
+	if (lock_dir(c->dir_fd, id, err) < 0) {
 		unlinkat(c->root_fd, id, AT_REMOVEDIR);
 		goto fail;
 	}
@@ -148,7 +148,10 @@ int petrel_container_open(const char *root, const char *id, bool exclusive,
 			petrel_error_errno(err, "open container \"%s\"", id);
 		goto fail;
 	}
-	if (lock_dir(c->dir_fd, exclusive, id, err) < 0)
+	/* Readers take no lock: state.json is replaced atomically, so they
+	 * see a whole document, and a hook of the container may ask for its
+	 * state while the command that runs the hook holds the lock. */
+	if (exclusive && lock_dir(c->dir_fd, id, err) < 0)
 		goto fail;
 	/* A container deleted while this waited for the lock is gone. */
 	struct stat st;

@@ -36,8 +36,8 @@ struct petrel_container {
  * an existing id is an error `container "x" already exists`. */
 int petrel_container_new(const char *root, const char *id, struct petrel_container **out,
 			 struct petrel_error **err);
-/* Opens and locks an existing container (exclusive for changes, shared for
- * reading) and loads its state.json. A missing id, or one whose creation did
+/* Opens an existing container and loads its state.json; with exclusive,
+ * locks it first (for changes; readers need no lock). A missing id, or one whose creation did
  * not finish, is `container "x" does not exist`. */
 int petrel_container_open(const char *root, const char *id, bool exclusive,
 			  struct petrel_container **out, struct petrel_error **err);

@@ -189,9 +189,12 @@ assert_clean() {
 
 RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?'
 RFC3339+='(Z|[+-][0-9]{2}:[0-9]{2})$'
-PETREL_EXE=$(readlink -f "$PETREL")
 
 SLEEPER=$(bundle sleeper sh -c 'echo started; exec sleep 1000')
+# Which file a process runs, as device:inode: the container's processes run
+# the rootfs's busybox, a waiting init runs petrel (or a sealed copy).
+exe_id() { stat -L -c %d:%i "/proc/$1/exe" 2>/dev/null; }
+BUSYBOX_ID=$(stat -L -c %d:%i "$ROOTFS_CACHE/bin/busybox")
 # Traps TERM, USR1 and HUP, saying which it got; TERM does not end it.
 TRAPPER=$(bundle trapper sh -c 'trap "echo got-TERM" TERM; trap "echo got-USR1" USR1;
 	trap "echo got-HUP" HUP; echo ready; while :; do sleep 0.1; done')
@@ -221,8 +224,10 @@ if [ -d "$TEST_ROOT/c1" ]; then
 else
 	fail "create_keeps_state_under_root_slash_id" "$(ls -la "$TEST_ROOT" 2>&1)"
 fi
-procs=$(petrel_procs | tr '\n' ' ')
-is "create_leaves_the_waiting_init_as_the_only_process" "$procs" "$state_pid "
+# No petrel process but the init itself (which names the root only as long
+# as it is a copy of petrel create).
+procs=$(petrel_procs | grep -vx "$state_pid" | tr '\n' ' ')
+is "create_leaves_the_waiting_init_as_the_only_process" "$procs" ""
 ppid=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$state_pid/stat" 2>/dev/null)
 parent_cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$ppid/cmdline")
 if [ -n "$ppid" ] && [[ $parent_cmd != *"$TEST_ROOT"* ]]; then
@@ -230,8 +235,13 @@ if [ -n "$ppid" ] && [[ $parent_cmd != *"$TEST_ROOT"* ]]; then
 else
 	fail "create_init_parent_is_not_a_petrel_process" "parent $ppid: $parent_cmd"
 fi
-exe=$(readlink "/proc/$state_pid/exe")
-is "create_does_not_exec_the_process_before_start" "$exe" "$PETREL_EXE"
+exe=$(exe_id "$state_pid")
+if [ -n "$exe" ] && [ "$exe" != "$BUSYBOX_ID" ]; then
+	ok "create_does_not_exec_the_process_before_start"
+else
+	fail "create_does_not_exec_the_process_before_start" \
+		"init runs $(readlink "/proc/$state_pid/exe") ($exe, busybox is $BUSYBOX_ID)"
+fi
 
 create_ctr "$SLEEPER" c1
 if [ "$rc" -ne 0 ] && [[ $err == *"already exists"* ]] &&
@@ -251,11 +261,12 @@ if wait_output "$TEST_TMP/c1.out" '^started$'; then
 else
 	fail "start_runs_the_process_with_create_stdio" "$(cat "$TEST_TMP/c1.out")"
 fi
-exe=$(readlink "/proc/$state_pid/exe")
-if [ -n "$exe" ] && [ "$exe" != "$PETREL_EXE" ]; then
+exe=$(exe_id "$state_pid")
+if [ "$exe" = "$BUSYBOX_ID" ]; then
 	ok "start_execs_the_process_in_the_init"
 else
-	fail "start_execs_the_process_in_the_init" "exe: $exe"
+	fail "start_execs_the_process_in_the_init" \
+		"init runs $(readlink "/proc/$state_pid/exe") ($exe, busybox is $BUSYBOX_ID)"
 fi
 run_pt start c1
 if [ "$rc" -ne 0 ] && [[ $err == *running* ]]; then
