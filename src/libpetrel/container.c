@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "sysctl.h"
@@ -34,6 +36,9 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
 #endif
 
 /* How long delete and kill wait for an init to die after SIGKILL. */
@@ -171,9 +176,30 @@ static void run_hooks_warn(struct petrel_container *c, const char *kind,
 	}
 }
 
+/* Takes the seccomp notify listener out of the init with pidfd_getfd(), so
+ * that the init, under its own filter, needs no sendmsg(), and sends it with
+ * the container's state to linux.seccomp.listenerPath. */
+static int pass_seccomp_listener(struct petrel_created *cr, const struct petrel_seccomp *seccomp,
+				 int init_fd, struct petrel_error **err)
+{
+	if (seccomp == NULL || !seccomp->notify)
+		return petrel_error_set(err, 0, "sync: unexpected seccomp listener");
+	cleanup_close int fd = (int)syscall(SYS_pidfd_getfd, cr->pidfd, init_fd, 0);
+	if (fd < 0)
+		return petrel_error_errno(err, "seccomp: take the listener from the init");
+	struct petrel_container *c = cr->container;
+	c->state->init_pid = cr->pid;
+	struct oci_state *state = NULL;
+	if (petrel_container_oci_state(c, PETREL_STATUS_CREATING, &state, err) < 0)
+		return -1;
+	int r = petrel_seccomp_send_listener(seccomp, fd, state, err);
+	oci_state_free(state);
+	return r;
+}
+
 /* Answers the init's requests until it is ready (or fails). */
-static int serve_init(struct petrel_created *cr, const struct oci_spec *spec, int sock,
-		      struct petrel_error **err)
+static int serve_init(struct petrel_created *cr, const struct oci_spec *spec,
+		      const struct petrel_seccomp *seccomp, int sock, struct petrel_error **err)
 {
 	struct petrel_container *c = cr->container;
 	const struct oci_hooks *hooks = spec->hooks;
@@ -222,6 +248,10 @@ static int serve_init(struct petrel_created *cr, const struct oci_spec *spec, in
 				close(cr->pty_master);
 			cr->pty_master = fd;
 			break;
+		case PETREL_SYNC_SECCOMP:
+			if (pass_seccomp_listener(cr, seccomp, msg.value, err) < 0)
+				return -1;
+			break;
 		case PETREL_SYNC_READY:
 			return 0;
 		case PETREL_SYNC_ERROR:
@@ -266,6 +296,8 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	*cr = (struct petrel_created){.pidfd = -1, .pty_master = -1};
 	struct petrel_ns_plan plan;
 	cleanup_close int sock = -1;
+	cleanup_seccomp struct petrel_seccomp *seccomp = NULL;
+	cleanup_free char *seccomp_cache = NULL;
 	if (petrel_bundle_load(o->bundle, &cr->bundle, err) < 0)
 		return -1;
 	const struct oci_spec *spec = cr->bundle->spec;
@@ -297,6 +329,18 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		petrel_error_set(err, ENOMEM, "container state");
 		goto fail_dir;
 	}
+	/* Compiled (or taken from the cache) before the init exists; kept in
+	 * the container's directory for exec. */
+	if (asprintf(&seccomp_cache, "%s/%s", o->root, PETREL_SECCOMP_CACHE_DIR) < 0) {
+		seccomp_cache = NULL;
+		petrel_error_set(err, ENOMEM, "seccomp");
+		goto fail_dir;
+	}
+	if (petrel_seccomp_prepare(spec->linux ? spec->linux->seccomp : NULL, spec->annotations,
+				   seccomp_cache, &seccomp, err) < 0 ||
+	    (seccomp && petrel_seccomp_save(seccomp, c->dir_fd, PETREL_SECCOMP_STATE_FILE, err) < 0))
+		goto fail_dir;
+	in.seccomp = seccomp;
 	if (mkfifoat(c->dir_fd, PETREL_EXEC_FIFO, 0600) < 0 ||
 	    fchmodat(c->dir_fd, PETREL_EXEC_FIFO, 0622, 0) < 0) {
 		petrel_error_errno(err, "create %s", PETREL_EXEC_FIFO);
@@ -347,7 +391,7 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		    petrel_sync_send(sock, PETREL_SYNC_USERMAP_ACK, 0, NULL, -1, err) < 0)
 			goto fail_init;
 	}
-	if (serve_init(cr, spec, sock, err) < 0)
+	if (serve_init(cr, spec, seccomp, sock, err) < 0)
 		goto fail_init;
 
 	c->state->init_pid = cr->pid;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <seccomp.h>
@@ -13,6 +14,7 @@
 #include "capabilities.h"
 #include "features.h"
 #include "namespaces.h"
+#include "seccomp.h"
 
 #define S(x) ((char *)(x))
 
@@ -35,8 +37,10 @@ static struct oci_features_cgroup cgroup = {
 	.has_rdma = true,
 };
 
+/* The lists are filled in by petrel_features(): seccomp.c's tables, and the
+ * flags this kernel supports. */
 static struct oci_features_seccomp seccomp = {
-	.enabled = false,
+	.enabled = true,
 	.has_enabled = true,
 };
 
@@ -70,10 +74,34 @@ static struct oci_features features = {
 	.linux = &features_linux,
 };
 
+static size_t strv_len(const char *const *v)
+{
+	size_t n = 0;
+	while (v[n])
+		n++;
+	return n;
+}
+
+static void set_list(char ***list, size_t *len, const char *const *v)
+{
+	*list = (char **)v;
+	*len = strv_len(v);
+}
+
 int petrel_features(struct oci_features **out, struct petrel_error **err)
 {
 	features_linux.capabilities_len = (size_t)petrel_cap_count;
+	const char **supported = petrel_seccomp_supported_flags();
+	if (supported == NULL)
+		return petrel_error_set(err, ENOMEM, "features");
+	set_list(&seccomp.actions, &seccomp.actions_len, petrel_seccomp_actions);
+	set_list(&seccomp.operators, &seccomp.operators_len, petrel_seccomp_operators);
+	set_list(&seccomp.archs, &seccomp.archs_len, petrel_seccomp_archs);
+	set_list(&seccomp.known_flags, &seccomp.known_flags_len, petrel_seccomp_known_flags);
+	set_list(&seccomp.supported_flags, &seccomp.supported_flags_len, supported);
 	struct oci_features *copy = ocispec_dup(&oci_type_features, &features);
+	seccomp.supported_flags = NULL;
+	free(supported);
 	if (copy == NULL)
 		return petrel_error_set(err, ENOMEM, "features");
 	char libseccomp[32];

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "sysctl.h"
@@ -228,6 +229,35 @@ static int switch_user(struct petrel_init *in, struct petrel_error **err)
 	return 0;
 }
 
+/* Where the seccomp filter goes in. Without noNewPrivileges installing it
+ * needs CAP_SYS_ADMIN: before the user and capabilities change (as runc).
+ * With it, as late as possible, so that the least of the setup runs under
+ * the profile: just before execve; or, when the profile notifies, just
+ * before "ready", while petrel still listens and can take the listener. */
+enum seccomp_point { SECCOMP_BEFORE_USER, SECCOMP_BEFORE_READY, SECCOMP_BEFORE_EXEC };
+
+static enum seccomp_point seccomp_point(const struct petrel_init *in)
+{
+	if (!in->spec->process->no_new_privileges)
+		return SECCOMP_BEFORE_USER;
+	return in->seccomp->notify ? SECCOMP_BEFORE_READY : SECCOMP_BEFORE_EXEC;
+}
+
+static int install_seccomp(struct petrel_init *in, enum seccomp_point point,
+			   struct petrel_error **err)
+{
+	if (in->seccomp == NULL || seccomp_point(in) != point)
+		return 0;
+	int listener;
+	if (petrel_seccomp_install(in->seccomp, &listener, err) < 0)
+		return -1;
+	/* Any system call may now wait for the agent, which gets the listener
+	 * only once petrel took it: a single write() tells petrel the fd. */
+	if (listener >= 0)
+		return petrel_sync_write(in->sync_fd, PETREL_SYNC_SECCOMP, listener, err);
+	return 0;
+}
+
 /* The environment of the process: process.env, with $LISTEN_FDS for socket
  * activation as runc sets it. */
 static char **build_environ(struct petrel_init *in, struct petrel_error **err)
@@ -328,12 +358,15 @@ void petrel_init_main(struct petrel_init *in)
 	    petrel_sysctl_apply(spec->linux, &err) < 0 || petrel_rootfs_finalize(&rootfs, &err) < 0)
 		goto fail;
 
-	/* The process: its attributes, its user and capabilities. */
-	if (apply_process_attributes(in, &err) < 0 || switch_user(in, &err) < 0 ||
+	/* The process: its attributes, seccomp (without noNewPrivileges), its
+	 * user and capabilities, then seccomp when it notifies. */
+	if (apply_process_attributes(in, &err) < 0 ||
+	    install_seccomp(in, SECCOMP_BEFORE_USER, &err) < 0 || switch_user(in, &err) < 0 ||
 	    petrel_process_find_executable(p, &executable, &err) < 0)
 		goto fail;
 	env = build_environ(in, &err);
-	if (env == NULL || prepare_fds(in, &err) < 0)
+	if (env == NULL || prepare_fds(in, &err) < 0 ||
+	    install_seccomp(in, SECCOMP_BEFORE_READY, &err) < 0)
 		goto fail;
 
 	/* Created: wait for start. */
@@ -352,6 +385,8 @@ void petrel_init_main(struct petrel_init *in)
 		goto fail_after_ready;
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final &&
 	    petrel_process_set_cpu_affinity(p->exec_cpu_affinity->final, &err) < 0)
+		goto fail_after_ready;
+	if (install_seccomp(in, SECCOMP_BEFORE_EXEC, &err) < 0)
 		goto fail_after_ready;
 	execve(executable, p->args, env);
 	petrel_error_errno(&err, "exec \"%s\"", p->args[0]);

@@ -8,6 +8,7 @@
 #include "capabilities.h"
 #include "libocispec/ocispec.h"
 #include "namespaces.h"
+#include "seccomp.h"
 
 struct petrel_init {
 	const struct oci_spec *spec;
@@ -24,7 +25,8 @@ struct petrel_init {
 	bool stage1;    /* namespaces are joined/unshared here, not by clone */
 	struct petrel_ns_plan *plan;
 	struct petrel_caps caps;
-	int host_pid; /* the init's pid as petrel sees it */
+	int host_pid;                         /* the init's pid as petrel sees it */
+	const struct petrel_seccomp *seccomp; /* compiled linux.seccomp, or NULL */
 };
 
 /* Runs the init: namespaces, rootfs, process setup, wait for start, execve.

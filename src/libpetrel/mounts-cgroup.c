@@ -219,12 +219,12 @@ int petrel_mount_cgroup(const struct petrel_mount_context *ctx, const struct oci
 {
 	struct statfs sfs;
 	bool unified = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-	if (strcmp(m->type, "cgroup2") == 0 && !unified)
-		return petrel_mount_filesystem(ctx, m, o, dest, "cgroup2", err);
-	if (!unified)
+	if (!unified && strcmp(m->type, "cgroup2") != 0)
 		return mount_cgroup_v1(ctx, m, o, dest, err);
 	if (ctx->cgroup_ns)
 		return petrel_mount_filesystem(ctx, m, o, dest, "cgroup2", err);
+	/* cgroup2 on a v1 or hybrid host is bound from the host's cgroup2
+	 * mount too (/sys/fs/cgroup/unified), as on a unified host. */
 	struct cgroup_hierarchy *h = NULL;
 	size_t n = 0;
 	if (read_hierarchies(&h, &n, err) < 0)
@@ -246,6 +246,13 @@ int petrel_mount_cgroup(const struct petrel_mount_context *ctx, const struct oci
 			r = petrel_mount_bind_onto(ctx, m, &bind, source_fd, target_fd, false, err);
 	}
 	free_hierarchies(h, n);
+	if (r > 0 && !unified) {
+		/* No cgroup2 mount on the host to bind from. */
+		petrel_debug("mount cgroup2 on \"%s\": the host does not mount cgroup2 under "
+			     "/sys/fs/cgroup, mounting a new one",
+			     m->destination);
+		return petrel_mount_filesystem(ctx, m, o, dest, "cgroup2", err);
+	}
 	if (r > 0)
 		return petrel_mount_error(err, ENOENT, m, "find the init's cgroup2 directory");
 	return r;

@@ -42,6 +42,17 @@ int petrel_sync_send(int sock, enum petrel_sync_type type, int32_t value, const 
 	return 0;
 }
 
+int petrel_sync_write(int sock, enum petrel_sync_type type, int32_t value,
+		      struct petrel_error **err)
+{
+	struct petrel_sync_msg msg = {.type = type, .value = value};
+	while (write(sock, &msg, offsetof(struct petrel_sync_msg, text)) < 0) {
+		if (errno != EINTR)
+			return petrel_error_errno(err, "sync: send");
+	}
+	return 0;
+}
+
 int petrel_sync_recv(int sock, struct petrel_sync_msg *msg, int *fd, struct petrel_error **err)
 {
 	union {

@@ -1,7 +1,7 @@
 /* The messages between petrel and the container's init over a SEQPACKET
  * socketpair: requests to write id maps and run runtime hooks, the init's pid
- * when it was forked inside a joined pid namespace, the pty master, "ready",
- * and errors, which the init sends instead of printing them so that petrel
+ * when it was forked inside a joined pid namespace, the pty master, the
+ * seccomp notify listener's fd number, "ready", and errors, which the init sends instead of printing them so that petrel
  * reports them in its own format. */
 #ifndef PETREL_SYNC_H
 #define PETREL_SYNC_H
@@ -17,6 +17,7 @@ enum petrel_sync_type {
 	PETREL_SYNC_HOOKS,       /* init -> petrel: run prestart/createRuntime hooks */
 	PETREL_SYNC_HOOKS_ACK,   /* petrel -> init */
 	PETREL_SYNC_PTY,         /* init -> petrel: the pty master (with an fd) */
+	PETREL_SYNC_SECCOMP,     /* init -> petrel: the notify listener is the init's fd `value` */
 	PETREL_SYNC_READY,       /* init -> petrel: created, waiting for start */
 	PETREL_SYNC_ERROR,       /* either way: text is the message, value errno */
 };
@@ -30,6 +31,11 @@ struct petrel_sync_msg {
 /* Sends a message (and fd, when >= 0). */
 int petrel_sync_send(int sock, enum petrel_sync_type type, int32_t value, const char *text, int fd,
 		     struct petrel_error **err);
+/* Sends a message without an fd with a single write(): the init's one system
+ * call between installing a seccomp filter that may notify on sendmsg() and
+ * petrel holding the listener (taken with pidfd_getfd()). */
+int petrel_sync_write(int sock, enum petrel_sync_type type, int32_t value,
+		      struct petrel_error **err);
 /* Receives one message; *fd gets a passed fd or -1. EOF is an error that
  * says the peer died. */
 int petrel_sync_recv(int sock, struct petrel_sync_msg *msg, int *fd, struct petrel_error **err);
