@@ -19,8 +19,11 @@ int petrel_validate_container_id(const char *id, struct petrel_error **err)
 	if (len > PETREL_CONTAINER_ID_MAX)
 		return petrel_error_set(err, 0, "invalid container id: longer than %d characters",
 					PETREL_CONTAINER_ID_MAX);
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return petrel_error_set(err, 0, "invalid container id \"%s\"", id);
+	/* Names starting with a dot are petrel's own under --root (.seccomp-cache),
+	 * and "." and ".." are no names at all. */
+	if (id[0] == '.')
+		return petrel_error_set(
+			err, 0, "invalid container id \"%s\": it cannot start with \".\"", id);
 	for (const char *p = id; *p; p++) {
 		if (!id_char_allowed(*p))
 			return petrel_error_set(err, 0,

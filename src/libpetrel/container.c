@@ -338,7 +338,8 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	}
 	if (petrel_seccomp_prepare(spec->linux ? spec->linux->seccomp : NULL, spec->annotations,
 				   seccomp_cache, &seccomp, err) < 0 ||
-	    (seccomp && petrel_seccomp_save(seccomp, c->dir_fd, PETREL_SECCOMP_STATE_FILE, err) < 0))
+	    (seccomp &&
+	     petrel_seccomp_save(seccomp, c->dir_fd, PETREL_SECCOMP_STATE_FILE, err) < 0))
 		goto fail_dir;
 	in.seccomp = seccomp;
 	if (mkfifoat(c->dir_fd, PETREL_EXEC_FIFO, 0600) < 0 ||

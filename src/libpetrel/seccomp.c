@@ -176,7 +176,6 @@ struct profile_info {
 	uint32_t default_action;
 	unsigned int flags;
 	bool notify;
-	size_t unknown; /* syscall names libseccomp does not know */
 };
 
 /* One syscalls[] entry, checked. */
@@ -253,8 +252,7 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *r, const cha
 {
 	int rc = 0;
 	if (!r->separate) {
-		rc = seccomp_rule_add_array(ctx, r->action, nr, (unsigned int)r->n_conds,
-					    r->conds);
+		rc = seccomp_rule_add_array(ctx, r->action, nr, (unsigned int)r->n_conds, r->conds);
 	} else {
 		for (size_t i = 0; i < r->n_conds && rc == 0; i++)
 			rc = seccomp_rule_add_array(ctx, r->action, nr, 1, &r->conds[i]);
@@ -269,7 +267,8 @@ static int check_archs(const struct oci_seccomp *p, scmp_filter_ctx ctx, struct 
 	for (size_t i = 0; i < p->architectures_len; i++) {
 		int a = index_of(petrel_seccomp_archs, p->architectures[i]);
 		if (a < 0)
-			return profile_error(err, "%s.architectures[%zu]: unknown architecture \"%s\"",
+			return profile_error(err,
+					     "%s.architectures[%zu]: unknown architecture \"%s\"",
 					     PROFILE, i, p->architectures[i]);
 		int rc = ctx ? seccomp_arch_add(ctx, arch_values[a]) : 0;
 		if (rc < 0 && rc != -EEXIST)
@@ -293,7 +292,8 @@ static int check_flags(const struct oci_seccomp *p, struct profile_info *info,
 			 * where the kernel lacks it. */
 			if (flag_values[f] == SECCOMP_FILTER_FLAG_TSYNC)
 				continue;
-			return profile_error(err, "%s.flags[%zu]: %s is not supported by this kernel",
+			return profile_error(err,
+					     "%s.flags[%zu]: %s is not supported by this kernel",
 					     PROFILE, i, p->flags[i]);
 		}
 		info->flags |= (unsigned int)flag_values[f];
@@ -315,12 +315,12 @@ static void settle_flags(struct profile_info *info)
 		info->flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 }
 
-static int check_notify(const struct oci_seccomp *p, const struct oci_syscall *sc,
-			const char *path, struct petrel_error **err)
+static int check_notify(const struct oci_seccomp *p, const struct oci_syscall *sc, const char *path,
+			struct petrel_error **err)
 {
 	if (p->listener_path == NULL || *p->listener_path == '\0')
-		return profile_error(err, "%s: SCMP_ACT_NOTIFY needs %s.listenerPath", path,
-				     PROFILE);
+		return profile_error(err, "%s: SCMP_ACT_NOTIFY needs .linux.seccomp.listenerPath",
+				     path);
 	/* The init reports the listener to petrel with write(): notifying it
 	 * would wait for an agent that cannot have the listener yet. */
 	for (size_t i = 0; i < sc->names_len; i++) {
@@ -349,11 +349,12 @@ static int walk_profile(const struct oci_seccomp *p, const struct oci_string_map
 				     PROFILE);
 	if (p->listener_metadata && !p->listener_path)
 		return profile_error(err, "%s.listenerMetadata: set without listenerPath", PROFILE);
-	if (check_archs(p, ctx, err) < 0 || check_flags(p, info, err) < 0)
+	/* The flags are the kernel's business, not the program's. */
+	if (check_archs(p, ctx, err) < 0 || (ctx == NULL && check_flags(p, info, err) < 0))
 		return -1;
 	for (size_t i = 0; i < p->syscalls_len; i++) {
 		const struct oci_syscall *sc = &p->syscalls[i];
-		char path[64];
+		char path[96];
 		snprintf(path, sizeof(path), "%s.syscalls[%zu]", PROFILE, i);
 		struct rule r = {0};
 		int rc = parse_rule(sc, path, &r, err);
@@ -364,7 +365,6 @@ static int walk_profile(const struct oci_seccomp *p, const struct oci_string_map
 		for (size_t j = 0; rc == 0 && j < sc->names_len; j++) {
 			int nr = seccomp_syscall_resolve_name(sc->names[j]);
 			if (nr == __NR_SCMP_ERROR) {
-				info->unknown++;
 				if (fail_unknown)
 					rc = profile_error(err,
 							   "%s.names[%zu]: unknown system call "
@@ -386,7 +386,8 @@ static int walk_profile(const struct oci_seccomp *p, const struct oci_string_map
 		if (rc < 0)
 			return -1;
 	}
-	settle_flags(info);
+	if (ctx == NULL)
+		settle_flags(info);
 	return 0;
 }
 

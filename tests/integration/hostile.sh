@@ -40,6 +40,12 @@ finish() {
 	cleanup_all
 }
 trap finish EXIT
+
+# The containers' state directories under --root (petrel's own entries
+# start with a dot).
+state_dirs() {
+	ls -A "$TEST_ROOT" 2>/dev/null | grep -v '^\.'
+}
 umask 022
 cd / || exit 1
 
@@ -57,6 +63,13 @@ echo HOST-SECRET >"$OUT/hostdir/secret.txt"
 chmod 0640 "$OUT/secret.txt"
 echo bind-source >"$TEST_TMP/filesrc.txt"
 ESCAPE=petrel-escape-$$-$RANDOM
+# How many ".." from the cwd reach the root (64: never), and what the cwd
+# holds.
+CLIMB='i=0
+while [ "$(stat -c %d:%i .)" != "$(stat -c %d:%i /)" ] && [ $i -lt 64 ]; do
+	cd ..; i=$((i + 1))
+done
+echo $i >/results/climbs; ls -A >/results/ls'
 
 # The host as the tests compare it: OUT's tree, the host's mount table (ids
 # left out), the files a /etc or /tmp escape would touch, and / for ESCAPE.
@@ -111,11 +124,11 @@ if '$prop': c['linux']['rootfsPropagation'] = '$prop'"
 	rc=$?
 	err=$(cat "$B.err")
 	after=$(host_state)
-	if [ "$before" = "$after" ] && [ -z "$(ls -A "$TEST_ROOT")" ]; then
+	if [ "$before" = "$after" ] && [ -z "$(state_dirs)" ]; then
 		ok "${name}${tag}_leaves_the_host_untouched"
 	else
 		fail "${name}${tag}_leaves_the_host_untouched" "stderr: $err" \
-			"$(diff <(echo "$before") <(echo "$after"))" "state: $(ls -A "$TEST_ROOT")"
+			"$(diff <(echo "$before") <(echo "$after"))" "state: $(state_dirs)"
 	fi
 	if grep -rq HOST-SECRET "$B/results" "$B.out" "$B.err"; then
 		fail "${name}${tag}_reads_nothing_of_the_host" "$(grep -r HOST-SECRET "$B/results" "$B.out")"
@@ -158,7 +171,8 @@ for prop in "" rshared; do
 	ln -s /etc/hostname "$R/evil-file"
 	hmounts '[m("/evil/sub", "tmpfs", "evil", "size=1m"),
     m("/evil-file", "bind", "'"$TEST_TMP"'/filesrc.txt", "bind", "ro")]'
-	set_args "$B" sh -c 'cat /proc/self/mountinfo >/results/mountinfo; cat /etc/hostname >/results/hostname'
+	set_args "$B" sh -c 'cat /proc/self/mountinfo >/results/mountinfo
+cat /etc/hostname >/results/hostname'
 	hrun dest-etc "$prop"
 	if ran "symlink_to_etc_destination_runs"; then
 		is "symlink_to_etc_destination_lands_on_the_containers_etc$T" "$(mi_fstype /etc/sub)" tmpfs
@@ -262,7 +276,8 @@ character special file 1:3"
 	rm -rf "${R:?}/proc"
 	ln -s "$OUT/proc" "$R/proc"
 	set_args "$B" sh -c 'cat /proc/self/mountinfo >/results/mountinfo
-cat /proc/timer_list | wc -c >/results/masked; (echo 1 >/proc/sys/kernel/ns_last_pid) 2>/results/ro; true'
+cat /proc/timer_list | wc -c >/results/masked
+(echo 1 >/proc/sys/kernel/ns_last_pid) 2>/results/ro; true'
 	hrun proc-symlink-to-a-host-path "$prop"
 	if ran "proc_symlink_to_a_host_path_runs"; then
 		is "proc_symlink_to_a_host_path_lands_inside$T" "$(mi_fstype "$OUT/proc")" proc
@@ -295,8 +310,7 @@ cat /proc/timer_list | wc -c >/results/masked'
 	hcase cwd-climb
 	ln -s ../../.. "$R/work"
 	edit_config "$B" "c['process']['cwd'] = '/work'"
-	set_args "$B" sh -c 'i=0; while [ "$(stat -c %d:%i .)" != "$(stat -c %d:%i /)" ] && [ $i -lt 64 ]; do
-	cd ..; i=$((i + 1)); done; echo $i >/results/climbs; ls -A >/results/ls'
+	set_args "$B" sh -c "$CLIMB"
 	hrun cwd-symlink-climbing-out "$prop"
 	if ran "cwd_symlink_climbing_out_runs"; then
 		is "cwd_symlink_climbing_out_is_the_containers_root$T" "$(res climbs)" 0
@@ -354,7 +368,8 @@ cat /secret-up >/results/secret-up 2>&1; cat /secret >/results/secret 2>&1; true
 	hrun masked-path-through-symlinks "$prop"
 	if ran "masked_path_through_symlinks_runs"; then
 		is "masked_path_symlink_is_resolved_in_the_root$T" "$(res secret-up)" ""
-		is "masked_path_symlink_to_a_missing_file_is_skipped$T" "$(mi "$OUT/secret.txt")$(mi "$OUT/hostdir")" ""
+		is "masked_path_symlink_to_a_missing_file_is_skipped$T" \
+			"$(mi "$OUT/secret.txt")$(mi "$OUT/hostdir")" ""
 		is "masked_path_leaves_the_rootfs_file_as_it_is$T" "$(cat "$R/outside/secret.txt")" rootfs-secret
 	fi
 	if touch "$OUT/rodir/host-write" && rm "$OUT/rodir/host-write"; then
@@ -371,7 +386,8 @@ cat /secret-up >/results/secret-up 2>&1; cat /secret >/results/secret 2>&1; true
 	hmounts '[m("/copy", "tmpfs", "tmpfs", "tmpcopyup", "size=1m"),
     m("/copy-up", "tmpfs", "tmpfs", "tmpcopyup", "size=1m")]'
 	set_args "$B" sh -c 'cat /proc/self/mountinfo >/results/mountinfo
-ls -A /copy /copy-up >/results/ls 2>&1; cat /copy/secret.txt /copy-up/secret.txt >/results/copied 2>&1
+ls -A /copy /copy-up >/results/ls 2>&1
+cat /copy/secret.txt /copy-up/secret.txt >/results/copied 2>&1
 true'
 	hrun tmpcopyup-through-symlinks "$prop"
 	if ran "tmpcopyup_through_symlinks_runs"; then
@@ -389,8 +405,7 @@ prop=
 for n in 3 4 5 6 7 8 9 10; do
 	hcase "cwd-fd-$n"
 	edit_config "$B" "c['process']['cwd'] = '/proc/self/fd/$n'"
-	set_args "$B" sh -c 'i=0; while [ "$(stat -c %d:%i .)" != "$(stat -c %d:%i /)" ] && [ $i -lt 64 ]; do
-	cd ..; i=$((i + 1)); done; echo $i >/results/climbs; ls -A >/results/ls'
+	set_args "$B" sh -c "$CLIMB"
 	T=
 	before=$(host_state)
 	pt run --bundle "$B" "cwd-fd-$n" >"$B.out" 2>"$B.err" </dev/null
@@ -410,17 +425,16 @@ done
 # The running process: fds 0 1 2 only, the ones the caller gave, and its cwd
 # and root in the rootfs, seen from the host and from inside.
 hcase fds
-set_args "$B" sh -c 'sleep 60 & p=$!; ls /proc/$p/fd >/results/fds; readlink /proc/self/cwd >/results/cwd
+set_args "$B" sh -c 'sleep 60 & p=$!; ls /proc/$p/fd >/results/fds
+readlink /proc/self/cwd >/results/cwd
 kill $p; exec sleep 60'
 pt run --detach --bundle "$B" fds >"$B.out" 2>"$B.err" </dev/null
 wait_status fds running 10
 pid=$(state_field fds pid)
-for _ in $(seq 1 100); do
-	[ -s "$B/results/cwd" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" != "" ] && break
-	sleep 0.05
-done
-for _ in $(seq 1 100); do
-	[[ $(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ') == "sleep 60 " ]] && break
+# The probe has written its results and exec'd the last sleep.
+for _ in $(seq 1 200); do
+	[ -s "$B/results/cwd" ] &&
+		[[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == "sleep 60 " ]] && break
 	sleep 0.05
 done
 fds=$(ls -l "/proc/$pid/fd" 2>&1 | awk 'NR > 1 {print $9, $11}' | sort -n)
@@ -437,5 +451,5 @@ is "inside_a_child_of_the_process_has_fds_0_1_2_only" "$(res fds | tr '\n' ' ')"
 is "inside_proc_self_cwd_is_the_root" "$(res cwd)" /
 pt delete --force fds >/dev/null 2>&1
 
-is "no_state_is_left_behind" "$(ls -A "$TEST_ROOT" 2>&1)" ""
+is "no_state_is_left_behind" "$(state_dirs)" ""
 tap_done

@@ -42,6 +42,12 @@ finish() {
 	cleanup_all
 }
 trap finish EXIT
+
+# The containers' state directories under --root (petrel's own entries
+# start with a dot).
+state_dirs() {
+	ls -A "$TEST_ROOT" 2>/dev/null | grep -v '^\.'
+}
 umask 022
 # Relative paths must be taken from the bundle, never from the cwd.
 cd / || exit 1
@@ -52,8 +58,8 @@ cd / || exit 1
 mount --bind "$TEST_TMP" "$TEST_TMP" && mount --make-private "$TEST_TMP" &&
 	mount --make-shared "$TEST_TMP" || exit 1
 H=$TEST_TMP/host
-mkdir -p "$H"/{tree/sub,tree/rosub,tree/flagsub,rosrc,rw-src,flags,symdir,dirsrc,ovl/lower,ovl/upper,ovl/work} \
-	"$H"/{shared,idmap/dir,devsrc}
+mkdir -p "$H"/{tree/sub,tree/rosub,tree/flagsub,rosrc,rw-src,flags,symdir,dirsrc} \
+	"$H"/{ovl/lower,ovl/upper,ovl/work,shared,idmap/dir}
 echo top >"$H/tree/top.txt"
 mount -t tmpfs -o size=1m petrel-sub "$H/tree/sub" && echo subfile >"$H/tree/sub/subfile" &&
 	printf '#!/bin/sh\necho ran\n' >"$H/tree/sub/script.sh" && chmod 755 "$H/tree/sub/script.sh" &&
@@ -518,7 +524,7 @@ fi
 is "cgroup2_mount_is_the_inits_own_cgroup" "$(mi /cg2 | awk '{print $4}')" "$own_v2"
 opts_are "cgroup2_mount_is_read_only" /cg2 ro nosuid nodev noexec
 like "cgroup2_mount_refuses_writes" "$(res cgroup2-write)" "Read-only file system"
-is "main_run_leaves_no_state" "$(ls -A "$TEST_ROOT" 2>&1)" ""
+is "main_run_leaves_no_state" "$(state_dirs)" ""
 
 # --------------------------------------- absolute root.path, --no-pivot, rw
 bundle nopivot
@@ -583,22 +589,24 @@ c['process']['capabilities']['permitted'].append('CAP_SYS_ADMIN')"
 		fail "rootfs_propagation_${mode}_runs" "${diag[@]}"
 		continue
 	fi
+	# Only "shared" lets the container's mounts out, and then only through
+	# the rshared bind (from-ctr and from-cfg), never on the root.
 	case $mode in
-	*shared) want_out=2 want_in=1 ;;
-	*slave) want_out=0 want_in=1 ;;
-	*) want_out=0 want_in=0 ;;
+	*shared) want_out=2 want_in=1 out=lets_rshared_binds_reach_the_host in=lets_host_mounts_in ;;
+	*slave) want_out=0 want_in=1 out=keeps_container_mounts_off_the_host in=lets_host_mounts_in ;;
+	*) want_out=0 want_in=0 out=keeps_container_mounts_off_the_host in=keeps_host_mounts_out ;;
 	esac
 	if [ "$host_got_ctr" = "$want_out" ] && [ "$host_got_root" = 0 ]; then
-		ok "rootfs_propagation_${mode}_$([ $want_out = 0 ] && echo keeps_container_mounts_from_the_host || echo lets_shared_binds_reach_the_host)"
+		ok "rootfs_propagation_${mode}_$out"
 	else
-		fail "rootfs_propagation_${mode}_container_mounts_seen_on_the_host" \
-			"under the shared bind: $host_got_ctr (want $want_out); on the rootfs: $host_got_root (want 0)" \
-			"${diag[@]}"
+		fail "rootfs_propagation_${mode}_$out" \
+			"under the shared bind: $host_got_ctr (want $want_out)" \
+			"on the rootfs: $host_got_root (want 0)" "${diag[@]}"
 	fi
 	if [ "$ctr_got_host" = "$want_in" ] && [ "$ctr_got_root" = "$want_in" ]; then
-		ok "rootfs_propagation_${mode}_$([ $want_in = 0 ] && echo keeps_host_mounts_out || echo lets_host_mounts_in)"
+		ok "rootfs_propagation_${mode}_$in"
 	else
-		fail "rootfs_propagation_${mode}_host_mounts_seen_inside" \
+		fail "rootfs_propagation_${mode}_$in" \
 			"under the shared bind: $ctr_got_host; on the rootfs: $ctr_got_root (want $want_in)" \
 			"${diag[@]}"
 	fi
@@ -727,8 +735,8 @@ else
 		"$(mi_fstype /sys/fs/cgroup/memory) $(mi /sys/fs/cgroup/memory | awk '{print $4}')" \
 		"cgroup /"
 fi
-is "cgroupns_cgroup2_mount_is_the_namespace_root" "$(mi_fstype /cg2) $(mi /cg2 | awk '{print $4}')" \
-	"cgroup2 /"
+is "cgroupns_cgroup2_mount_is_the_namespace_root" \
+	"$(mi_fstype /cg2) $(mi /cg2 | awk '{print $4}')" "cgroup2 /"
 opts_are "cgroupns_cgroup2_mount_is_read_only" /cg2 ro
 
 # ------------------------------------------------------------------ errors
@@ -751,12 +759,12 @@ create_fails() {
 	procs=$(for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/root" 2>/dev/null)" = "$TEST_TMP/$name/rootfs" ] && echo "${p#/proc/}"
 	done)
-	if [ "$rc" -ne 0 ] && [ ${#missing[@]} -eq 0 ] && [ -z "$(ls -A "$TEST_ROOT" 2>/dev/null)" ] &&
+	if [ "$rc" -ne 0 ] && [ ${#missing[@]} -eq 0 ] && [ -z "$(state_dirs)" ] &&
 		[ "$before" = "$after" ] && [ -z "$procs" ]; then
 		ok "$name"
 	else
 		fail "$name" "exit status $rc, stderr: $err" "patterns not matched: ${missing[*]}" \
-			"state: $(ls -A "$TEST_ROOT" 2>&1)" "processes: $procs" \
+			"state: $(state_dirs)" "processes: $procs" \
 			"mounts: $(diff <(echo "$before") <(echo "$after"))"
 	fi
 }
@@ -772,15 +780,17 @@ bundle bind_of_a_missing_source_fails_cleanly
 add_mounts bind_of_a_missing_source_fails_cleanly \
 	'[m("/a", "tmpfs", "tmpfs", "size=1m"), m("/b", "bind", H + "/no-such-source", "rbind")]'
 create_fails bind_of_a_missing_source_fails_cleanly \
-	"mount \"$H/no-such-source\" on \"/b\" \(type bind\): open the source: No such file or directory"
+	"mount \"$H/no-such-source\" on \"/b\" \(type bind\): open the source: No such file or dir"
 
 bundle unknown_tmpfs_option_is_a_clear_error
-add_mounts unknown_tmpfs_option_is_a_clear_error '[m("/a", "tmpfs", "tmpfs", "size=1m", "nosuchopt")]'
+add_mounts unknown_tmpfs_option_is_a_clear_error \
+	'[m("/a", "tmpfs", "tmpfs", "size=1m", "nosuchopt")]'
 create_fails unknown_tmpfs_option_is_a_clear_error \
 	'mount "tmpfs" on "/a" \(type tmpfs, options "size=1m,nosuchopt"\): Invalid argument'
 
 bundle unknown_bind_option_is_a_clear_error
-add_mounts unknown_bind_option_is_a_clear_error '[m("/a", "bind", H + "/rw-src", "rbind", "noexce")]'
+add_mounts unknown_bind_option_is_a_clear_error \
+	'[m("/a", "bind", H + "/rw-src", "rbind", "noexce")]'
 create_fails unknown_bind_option_is_a_clear_error \
 	"mount \"$H/rw-src\" on \"/a\" \(type bind.*unknown option \"noexce\""
 
@@ -803,7 +813,7 @@ edit_config "$B" "c['linux']['devices'] = [{'path': '/dev/x', 'type': 'q', 'majo
 create_fails device_of_an_unknown_type_is_refused '\.linux\.devices\[0\].*type "q"'
 
 # ------------------------------------------------------------------ the host
-is "no_state_is_left_behind" "$(ls -A "$TEST_ROOT" 2>&1)" ""
+is "no_state_is_left_behind" "$(state_dirs)" ""
 is "host_mount_table_is_unchanged" "$(host_mounts)" "$host_mounts_before"
 
 tap_done

@@ -321,8 +321,8 @@ static void test_container_ids(void)
 	check_id("a", true, "single_letter");
 	check_id("web-1_x+y.z", true, "all_allowed_punctuation");
 	check_id("ABCxyz0123456789", true, "letters_and_digits");
-	check_id("...", true, "three_dots");
-	check_id(".hidden", true, "leading_dot");
+	check_id("...", false, "three_dots");
+	check_id(".hidden", false, "leading_dot");
 	check_id(longest, true, "1024_characters");
 	longest[PETREL_CONTAINER_ID_MAX] = 'a';
 	longest[PETREL_CONTAINER_ID_MAX + 1] = '\0';

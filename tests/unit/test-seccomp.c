@@ -119,9 +119,10 @@ static void test_profile_errors(void)
 		    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86\","
 		    "\"SCMP_ARCH_FOO\"]}",
 		    ".linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_FOO\"");
-	check_error("unknown_flag_is_an_error",
-		    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_FOO\"]}",
-		    ".linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_FOO\"");
+	check_error(
+		"unknown_flag_is_an_error",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_FOO\"]}",
+		".linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_FOO\"");
 	check_error("errno_for_an_action_without_one_is_an_error",
 		    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"getpid\"],"
 		    "\"action\":\"SCMP_ACT_ALLOW\",\"errnoRet\":1}]}",
@@ -141,10 +142,11 @@ static void test_profile_errors(void)
 		    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpid\"],"
 		    "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
 		    ".linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY needs");
-	check_error("notify_on_write_is_refused",
-		    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":["
-		    "{\"names\":[\"getpid\",\"write\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
-		    ".linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for write");
+	check_error(
+		"notify_on_write_is_refused",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":["
+		"{\"names\":[\"getpid\",\"write\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		".linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for write");
 	check_error("notify_as_default_is_refused",
 		    "{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
 		    ".linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default");
@@ -262,12 +264,12 @@ static bool outcome_is(int i, int want_errno, const char *what)
 
 static void probe_errno_profile(void)
 {
-	call(SYS_getpid, 0, 0);             /* 0: ERRNO(EXDEV) */
-	call(SYS_getuid, 0, 0);             /* 1: not named, below the max: EPERM */
-	call(SYS_getrandom, 0, 0);          /* 2: not named, above the max: ENOSYS */
+	call(SYS_getpid, 0, 0);               /* 0: ERRNO(EXDEV) */
+	call(SYS_getuid, 0, 0);               /* 1: not named, below the max: EPERM */
+	call(SYS_getrandom, 0, 0);            /* 2: not named, above the max: ENOSYS */
 	call(SYS_personality, 0xffffffff, 0); /* 3: allowed by its argument */
-	call(SYS_personality, 8, 0);        /* 4: denied by default */
-	call(SYS_getppid, 0, 0);            /* 5: allowed */
+	call(SYS_personality, 8, 0);          /* 4: denied by default */
+	call(SYS_getppid, 0, 0);              /* 5: allowed */
 }
 
 static void test_errno_and_enosys(void)
@@ -305,9 +307,10 @@ static void test_errno_and_enosys(void)
 	s = prepare("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
 		    "\"syscalls\":[{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
 		    NULL);
-	struct petrel_seccomp *t = prepare("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":"
-					   "[{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
-					   NULL);
+	struct petrel_seccomp *t =
+		prepare("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":"
+			"[{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+			NULL);
 	tap_ok(s && t && t->bpf_len > s->bpf_len, "enosys_prefix_only_when_the_default_differs");
 	petrel_seccomp_free(s);
 	petrel_seccomp_free(t);
@@ -330,14 +333,15 @@ static void probe_kill_process(void)
 
 static void test_actions(void)
 {
-	const char *json = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-			   "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":18},"
-			   "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":25},"
-			   "{\"names\":[\"getuid\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":7},"
-			   "{\"names\":[\"getgid\"],\"action\":\"SCMP_ACT_LOG\"},"
-			   "{\"names\":[\"geteuid\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-			   "{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_TRAP\"},"
-			   "{\"names\":[\"getsid\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}";
+	const char *json =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		"{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":18},"
+		"{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":25},"
+		"{\"names\":[\"getuid\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":7},"
+		"{\"names\":[\"getgid\"],\"action\":\"SCMP_ACT_LOG\"},"
+		"{\"names\":[\"geteuid\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+		"{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_TRAP\"},"
+		"{\"names\":[\"getsid\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}";
 	struct petrel_seccomp *s = prepare(json, NULL);
 	int status = 0;
 	bool ran = run_filtered(s, probe_actions, &status);
@@ -355,19 +359,19 @@ static void test_actions(void)
 
 static void probe_conditions(void)
 {
-	call(SYS_personality, 8, 0);                     /* 0: arg0 == 8: denied */
-	call(SYS_personality, 9, 0);                     /* 1: arg0 == 9: denied */
-	call(SYS_personality, 0xffffffff, 0);            /* 2: neither: allowed */
-	call(SYS_getppid, 1, 2);                         /* 3: arg0 == 1 && arg1 == 2 */
-	call(SYS_getppid, 1, 3);                         /* 4: only arg0 matches */
-	call(SYS_getuid, 0x100000000UL, 0);              /* 5: == 2^32 */
-	call(SYS_getuid, 0, 0);                          /* 6: low half equal only */
-	call(SYS_getgid, 0xab000000000000ffUL, 0);       /* 7: masked high byte 0xab */
-	call(SYS_getgid, 0xac000000000000ffUL, 0);       /* 8: 0xac */
-	call(SYS_geteuid, 0xffffffffffffffffUL, 0);      /* 9: >= 2^64 - 1 */
-	call(SYS_geteuid, 0xfffffffffffffffeUL, 0);      /* 10 */
-	call(SYS_getegid, 0x7fffffffffffffffUL, 0);      /* 11: > 2^32 and < 2^63 */
-	call(SYS_getegid, 0x8000000000000000UL, 0);      /* 12 */
+	call(SYS_personality, 8, 0);                /* 0: arg0 == 8: denied */
+	call(SYS_personality, 9, 0);                /* 1: arg0 == 9: denied */
+	call(SYS_personality, 0xffffffff, 0);       /* 2: neither: allowed */
+	call(SYS_getppid, 1, 2);                    /* 3: arg0 == 1 && arg1 == 2 */
+	call(SYS_getppid, 1, 3);                    /* 4: only arg0 matches */
+	call(SYS_getuid, 0x100000000UL, 0);         /* 5: == 2^32 */
+	call(SYS_getuid, 0, 0);                     /* 6: low half equal only */
+	call(SYS_getgid, 0xab000000000000ffUL, 0);  /* 7: masked high byte 0xab */
+	call(SYS_getgid, 0xac000000000000ffUL, 0);  /* 8: 0xac */
+	call(SYS_geteuid, 0xffffffffffffffffUL, 0); /* 9: >= 2^64 - 1 */
+	call(SYS_geteuid, 0xfffffffffffffffeUL, 0); /* 10 */
+	call(SYS_getegid, 0x7fffffffffffffffUL, 0); /* 11: > 2^32 and < 2^63 */
+	call(SYS_getegid, 0x8000000000000000UL, 0); /* 12 */
 }
 
 static void test_conditions(void)
@@ -417,8 +421,9 @@ static void test_conditions(void)
  * pidfd_getfd(), as petrel does, and answers the call. */
 static void test_notify(void)
 {
-	const char *json = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\","
-			   "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}";
+	const char *json =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\","
+		"\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}";
 	struct petrel_seccomp *s = prepare(json, NULL);
 	int to_test[2], result[2];
 	if (s == NULL || pipe2(to_test, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0)
@@ -445,8 +450,8 @@ static void test_notify(void)
 	int child_fd = -1, got[2] = {0, 0};
 	bool have_fd = read(to_test[0], &child_fd, sizeof(child_fd)) == sizeof(child_fd);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int listener = have_fd && pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0)
-					     : -1;
+	int listener =
+		have_fd && pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0) : -1;
 	tap_ok(child_fd >= 0 && listener >= 0, "notify_install_returns_a_listener");
 	struct seccomp_notif req;
 	memset(&req, 0, sizeof(req));
@@ -467,6 +472,42 @@ static void test_notify(void)
 		close(pidfd);
 	close(to_test[0]);
 	close(result[0]);
+	petrel_seccomp_free(s);
+}
+
+static void probe_nothing(void)
+{
+	call(SYS_getppid, 0, 0);
+}
+
+/* The flags go to seccomp(2) as the kernel wants them combined. */
+static void test_flags(void)
+{
+	struct petrel_seccomp *s = prepare(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\","
+		"\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\",\"SECCOMP_FILTER_FLAG_TSYNC\","
+		"\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],\"syscalls\":[{\"names\":[\"getpid\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		NULL);
+	tap_ok(s && (s->flags & SECCOMP_FILTER_FLAG_LOG) &&
+		       (s->flags & SECCOMP_FILTER_FLAG_SPEC_ALLOW) &&
+		       !(s->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
+	       "flags_kept_and_wait_killable_recv_dropped_without_notify");
+	int status = 0;
+	tap_ok(run_filtered(s, probe_nothing, &status) && outcome_is(0, 0, "getppid"),
+	       "filter_with_flags_installs");
+	petrel_seccomp_free(s);
+	s = prepare("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\","
+		    "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\","
+		    "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],\"syscalls\":[{\"names\":"
+		    "[\"getpid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		    NULL);
+	tap_ok(s && (s->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) &&
+		       (!(s->flags & SECCOMP_FILTER_FLAG_TSYNC) ||
+			(s->flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH)),
+	       "tsync_with_a_listener_gets_tsync_esrch");
+	tap_ok(run_filtered(s, probe_nothing, &status) && outcome_is(0, 0, "getppid"),
+	       "notify_filter_with_flags_installs");
 	petrel_seccomp_free(s);
 }
 
@@ -513,7 +554,7 @@ static void test_send_listener(void)
 	struct stat st;
 	tap_ok(fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode),
 	       "send_listener_passes_the_fd");
-	for (ssize_t m = n; m > 0 && n < (ssize_t)sizeof(buf) - 1; n += m > 0 ? m : 0)
+	for (ssize_t m = n; m > 0 && n<(ssize_t)sizeof(buf) - 1; n += m> 0 ? m : 0)
 		m = read(conn, buf + n, sizeof(buf) - 1 - (size_t)n);
 	buf[n > 0 ? n : 0] = '\0';
 	tap_contains(buf, "\"fds\":[\"seccompFd\"]", "send_listener_names_the_fd");
@@ -802,6 +843,7 @@ int main(void)
 	test_actions();
 	test_conditions();
 	test_notify();
+	test_flags();
 	test_send_listener();
 	test_cache_key();
 	test_cache_hit_and_miss();
