@@ -13,14 +13,11 @@
 #include "build-info.h"
 #include "capabilities.h"
 #include "features.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "seccomp.h"
 
 #define S(x) ((char *)(x))
-
-/* Lists still empty until the runtime implements them: an empty array says
- * "none" in the features document, which is the truth at this version. */
-static char *none[1];
 
 static struct oci_features_enabled disabled = {.enabled = false, .has_enabled = true};
 
@@ -46,7 +43,9 @@ static struct oci_features_seccomp seccomp = {
 
 static struct oci_features_intel_rdt intel_rdt = {.enabled = false, .has_enabled = true};
 
-static struct oci_features_mount_extensions mount_extensions = {.idmap = &disabled};
+/* Idmapped mounts (idmap, ridmap) are made with mount_setattr(). */
+static struct oci_features_enabled enabled = {.enabled = true, .has_enabled = true};
+static struct oci_features_mount_extensions mount_extensions = {.idmap = &enabled};
 
 /* Every hook kind is run (hooks.c, container.c, init.c). */
 static char *hooks[] = {S("prestart"),       S("createRuntime"), S("createContainer"),
@@ -70,7 +69,6 @@ static struct oci_features features = {
 	.oci_version_max = S(OCI_SPEC_VERSION_MAX),
 	.hooks = hooks,
 	.hooks_len = sizeof(hooks) / sizeof(hooks[0]),
-	.mount_options = none,
 	.linux = &features_linux,
 };
 
@@ -99,9 +97,20 @@ int petrel_features(struct oci_features **out, struct petrel_error **err)
 	set_list(&seccomp.archs, &seccomp.archs_len, petrel_seccomp_archs);
 	set_list(&seccomp.known_flags, &seccomp.known_flags_len, petrel_seccomp_known_flags);
 	set_list(&seccomp.supported_flags, &seccomp.supported_flags_len, supported);
+	size_t n_options = petrel_mount_option_count();
+	const char **options = calloc(n_options + 1, sizeof(char *));
+	if (options == NULL) {
+		free(supported);
+		return petrel_error_set(err, ENOMEM, "features");
+	}
+	for (size_t i = 0; i < n_options; i++)
+		options[i] = petrel_mount_option_name(i);
+	set_list(&features.mount_options, &features.mount_options_len, options);
 	struct oci_features *copy = ocispec_dup(&oci_type_features, &features);
 	seccomp.supported_flags = NULL;
+	features.mount_options = NULL;
 	free(supported);
+	free(options);
 	if (copy == NULL)
 		return petrel_error_set(err, ENOMEM, "features");
 	char libseccomp[32];

@@ -900,3 +900,13 @@ int petrel_mount_entry(const struct petrel_mount_context *ctx, const struct oci_
 	petrel_mount_options_release(&o);
 	return r;
 }
+
+size_t petrel_mount_option_count(void)
+{
+	return sizeof(mount_options) / sizeof(mount_options[0]);
+}
+
+const char *petrel_mount_option_name(size_t i)
+{
+	return i < petrel_mount_option_count() ? mount_options[i].name : NULL;
+}

@@ -219,4 +219,8 @@ int petrel_mount_cgroup(const struct petrel_mount_context *ctx, const struct oci
 			const struct petrel_mount_options *o, const char *dest,
 			struct petrel_error **err);
 
+/* The mount options petrel knows, for `features`. */
+size_t petrel_mount_option_count(void);
+const char *petrel_mount_option_name(size_t i);
+
 #endif
