@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Compares petrel with runc and crun: the time of `run` for /bin/true, the
-# split create/start/delete, and the peak RSS of one `run`. Needs root.
+# split create/start/delete, and the peak RSS of one `run`. With --seccomp,
+# petrel's create+start with a Docker-style seccomp profile instead, with its
+# cache of compiled programs warm and cold. Needs root.
 # Usage: bench/bench.sh [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
+#        bench/bench.sh --seccomp [--rounds N] [--runs N] [--quick]
 # bench/README.md says what is measured and how to read it.
 set -euo pipefail
 
@@ -11,10 +14,14 @@ top=$(cd "$(dirname "$self")/.." && pwd)
 usage() {
 	cat <<EOF
 usage: $0 [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
+       $0 --seccomp [--rounds N] [--runs N] [--quick]
   --rounds N     rounds, each running every runtime in turn (default 5)
   --runs N       containers per runtime and round (default 100)
   --runtimes L   runtimes to compare (default "runc crun petrel")
   --quick        same as --rounds 2 --runs 20
+  --seccomp      petrel only: create+start without seccomp, and with the
+                 default profile of the tests with the compiled-program cache
+                 warm and cold (removed before each create)
 The petrel binary is \$PETREL (default: $top/build/petrel, built with
 contrib/build.sh when missing).
 EOF
@@ -29,6 +36,7 @@ note() { echo "bench: $*" >&2; }
 rounds=5
 runs=100
 runtimes="runc crun petrel"
+seccomp=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
@@ -38,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--runtimes) runtimes=${2:?--runtimes needs a value}; shift 2 ;;
 	--runtimes=*) runtimes=${1#*=}; shift ;;
 	--quick) rounds=2; runs=20; shift ;;
+	--seccomp) seccomp=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -45,6 +54,11 @@ done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive integer, got '$rounds'"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive integer, got '$runs'"
 [ "$(id -u)" = 0 ] || die "must run as root"
+seccomp_profile=$top/tests/integration/seccomp/default-profile.json
+if [ -n "$seccomp" ]; then
+	runtimes=petrel
+	[ -r "$seccomp_profile" ] || die "no seccomp profile at $seccomp_profile"
+fi
 
 apt_updated=
 apt_install() {
@@ -73,7 +87,7 @@ if [ -z "${PETREL_BENCH_SUBREAPER:-}" ]; then
 	exec python3 -c 'import ctypes, os, sys
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 os.execvp(sys.argv[1], sys.argv[1:])' bash "$self" --rounds "$rounds" --runs "$runs" \
-		--runtimes "$runtimes"
+		--runtimes "$runtimes" ${seccomp:+--seccomp}
 fi
 
 # ---------------------------------------------------------------- runtimes
@@ -245,6 +259,22 @@ for rt in runtimes:
         with open(os.path.join(bundle, "config.json"), "w") as f:
             json.dump(spec, f, indent=1)
 EOF
+if [ -n "$seccomp" ]; then
+	python3 - "$tmp" "$cgroup_parent" "$runs" "$seccomp_profile" <<'EOF'
+import json, os, sys
+tmp, parent, runs, profile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+for n in range(1, runs + 1):
+    with open(os.path.join(tmp, "bundles", "petrel", str(n), "config.json")) as f:
+        spec = json.load(f)
+    with open(profile) as f:
+        spec["linux"]["seccomp"] = json.load(f)
+    spec["linux"]["cgroupsPath"] = f"{parent}/petrel-seccomp-{n}"
+    bundle = os.path.join(tmp, "bundles", "petrel-seccomp", str(n))
+    os.makedirs(bundle)
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(spec, f, indent=1)
+EOF
+fi
 
 # ----------------------------------------------------------------- batches
 # The timing loops run in a child bash (inside crun's namespace for crun) and
@@ -315,6 +345,40 @@ batch_rss() {
 		return 1
 	}
 }
+# batch_seccomp BIN ROOT BUNDLES PREFIX N OUT ERRLOG MODE: create and start
+# timed together, then an untimed wait until the process exited and delete.
+# MODE cold removes the cache of compiled seccomp programs before each
+# create (untimed), so that every create compiles the profile.
+batch_seccomp() {
+	local bin=$1 root=$2 bundles=$3 prefix=$4 n=$5 out=$6 errlog=$7 mode=$8
+	local i t0 t1 pid stat total=0 pidfile=$root.pid
+	for ((i = 1; i <= n; i++)); do
+		[ "$mode" != cold ] || rm -rf "$root/.seccomp-cache"
+		t0=${EPOCHREALTIME//[!0-9]/}
+		"$bin" --root "$root" create --bundle "$bundles/$i" --pid-file "$pidfile" "$prefix-$i" \
+			</dev/null >/dev/null 2>>"$errlog" || {
+			echo "create $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+		"$bin" --root "$root" start "$prefix-$i" </dev/null >/dev/null 2>>"$errlog" || {
+			echo "start $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+		t1=${EPOCHREALTIME//[!0-9]/}
+		read -r pid <"$pidfile"
+		while read -r stat 2>/dev/null <"/proc/$pid/stat"; do
+			stat=${stat##*) }
+			[ "${stat%% *}" != Z ] || break
+		done
+		"$bin" --root "$root" delete "$prefix-$i" </dev/null >/dev/null 2>>"$errlog" || {
+			echo "delete $prefix-$i failed" >>"$errlog"
+			return 1
+		}
+		total=$((total + t1 - t0))
+	done
+	echo "$total" >"$out"
+}
+
 # batch_floor N OUT: the same loop around the host's /bin/true, the cost of
 # the fork and exec that every timed invocation includes.
 batch_floor() {
@@ -326,7 +390,7 @@ batch_floor() {
 	t1=${EPOCHREALTIME//[!0-9]/}
 	echo "$((t1 - t0))" >"$out"
 }
-export -f batch_run batch_split batch_rss batch_floor
+export -f batch_run batch_split batch_rss batch_floor batch_seccomp
 
 # batch RUNTIME KIND ARGS...: runs one batch function for RUNTIME.
 batch() {
@@ -366,6 +430,70 @@ for rt in "${selected[@]}"; do
 	fi
 done
 [ ${#measured[@]} -gt 0 ] || die "no runtime could run the bench container"
+
+# ----------------------------------------------------------------- seccomp
+# --seccomp: petrel's create+start in three modes, each round running them
+# in a rotating order: no seccomp, the profile with the cache warm, and with
+# the cache removed before each create (cold: every create compiles).
+if [ -n "$seccomp" ]; then
+	[[ " ${measured[*]} " == *" petrel "* ]] || die "petrel cannot run the bench container"
+	sc_bin=${bin[petrel]} sc_root=$tmp/root-petrel sc_err=$tmp/err-petrel.log
+	sc_batch() { # MODE ROUND N OUT
+		local bundles=$tmp/bundles/petrel-seccomp
+		[ "$1" != none ] || bundles=$tmp/bundles/petrel
+		bash -c 'batch_seccomp "$@"' bash "$sc_bin" "$sc_root" "$bundles" "b$2-sc$1" "$3" \
+			"$4" "$sc_err" "$1" || {
+			note "petrel: seccomp $1 batch failed:"
+			tail -5 "$sc_err" >&2
+			exit 1
+		}
+	}
+	# Warm-up, untimed: also fills the cache.
+	for mode in none cold warm; do
+		sc_batch "$mode" 0 1 "$tmp/warm-sc-$mode"
+	done
+	echo "petrel seccomp bench: ${rounds} rounds x ${runs} create+start of /bin/true"
+	echo "  petrel: ${bin[petrel]} ($("${bin[petrel]}" --version 2>/dev/null | head -1 || true))"
+	echo "  profile: $seccomp_profile"
+	results=$tmp/results
+	mkdir -p "$results"
+	modes=(none warm cold)
+	for ((r = 1; r <= rounds; r++)); do
+		order=()
+		for ((j = 0; j < 3; j++)); do
+			order+=("${modes[(j + r - 1) % 3]}")
+		done
+		printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
+		for mode in "${order[@]}"; do
+			sc_batch "$mode" "$r" "$runs" "$results/sc-$mode-$r"
+		done
+	done
+	python3 - "$results" "$rounds" "$runs" <<'EOF'
+import os, statistics, sys
+results, rounds, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def per_round(mode):
+    out = []
+    for r in range(1, rounds + 1):
+        with open(os.path.join(results, f"sc-{mode}-{r}")) as f:
+            out.append(float(f.read().split()[0]) / runs / 1000)
+    return out
+rows = {m: per_round(m) for m in ("none", "warm", "cold")}
+med = {m: statistics.median(v) for m, v in rows.items()}
+print()
+print(f"{'seccomp':<28} {'create+start(ms)':>16}")
+print(f"{'none':<28} {med['none']:>16.2f}")
+print(f"{'default profile, cache warm':<28} {med['warm']:>16.2f}")
+print(f"{'default profile, cache cold':<28} {med['cold']:>16.2f}")
+print()
+print("create+start(ms) per round:")
+for m in ("none", "warm", "cold"):
+    print(f"  {m:<5} " + " ".join(f"{x:.2f}" for x in rows[m]))
+print()
+print(f"seccomp with a warm cache costs {med['warm'] - med['none']:.2f} ms a container; "
+      f"compiling the profile (cold) {med['cold'] - med['warm']:.2f} ms more")
+EOF
+	exit 0
+fi
 
 echo "petrel bench: ${rounds} rounds x ${runs} runs of /bin/true (busybox rootfs, read-only)"
 for rt in "${measured[@]}"; do

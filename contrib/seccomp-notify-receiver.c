@@ -52,8 +52,9 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: seccomp-notify-receiver [--errno N | --allow | --continue] [--once] "
-			"SOCKET_PATH\n");
+	fprintf(stderr,
+		"usage: seccomp-notify-receiver [--errno N | --allow | --continue] [--once] "
+		"SOCKET_PATH\n");
 	return 2;
 }
 
@@ -304,8 +305,9 @@ int main(int argc, char **argv)
 				int listener = receive_state(conn);
 				close(conn);
 				if (listener >= 0 && nlisteners == MAX_LISTENERS) {
-					fprintf(stderr, "seccomp-notify-receiver: more than %d "
-							"listeners, closing the new one\n",
+					fprintf(stderr,
+						"seccomp-notify-receiver: more than %d "
+						"listeners, closing the new one\n",
 						MAX_LISTENERS);
 					close(listener);
 				} else if (listener >= 0) {

@@ -374,9 +374,12 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		goto fail_fds;
 	}
 	if (cr->pid == 0) {
+		/* The init keeps only the fds it was given: none of petrel's
+		 * own directories go with it into the container. */
 		close(sv[0]);
 		close(c->dir_fd);
-		c->dir_fd = -1;
+		close(c->root_fd);
+		c->dir_fd = c->root_fd = -1;
 		petrel_init_main(&in);
 	}
 	close(sv[1]);

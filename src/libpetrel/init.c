@@ -221,9 +221,18 @@ static int switch_user(struct petrel_init *in, struct petrel_error **err)
 	petrel_process_set_umask(p->user);
 	if (petrel_caps_apply(&in->caps, err) < 0)
 		return -1;
-	if (chdir(p->cwd) < 0 && errno != EACCES)
-		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
-					  p->cwd);
+	/* Again as the user; where it may not walk there, the cwd entered as
+	 * root stays. */
+	struct petrel_error *as_user = NULL;
+	if (petrel_process_chdir(p, &as_user) < 0) {
+		int errnum = as_user->errnum;
+		if (errnum != EACCES) {
+			petrel_error_free(*err);
+			*err = as_user;
+			return -1;
+		}
+		petrel_error_free(as_user);
+	}
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return petrel_error_errno(err, "set no_new_privs");
 	return 0;

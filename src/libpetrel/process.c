@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "cleanup.h"
 #include "util.h"
@@ -567,7 +568,18 @@ void petrel_process_set_umask(const struct oci_user *user)
 int petrel_process_chdir(const struct oci_process *process, struct petrel_error **err)
 {
 	const char *cwd = process->cwd ? process->cwd : "/";
-	if (chdir(cwd) < 0)
+	/* Resolved inside the root, magic links refused: a cwd such as
+	 * /proc/self/fd/3 would otherwise lead to a directory fd of petrel's on
+	 * the host (CVE-2024-21626). */
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return petrel_error_errno(err, "open /");
+	cleanup_close int fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
+	if (fd < 0 || fchdir(fd) < 0)
 		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
 					  cwd);
 	return 0;

@@ -202,6 +202,10 @@ static int parse_action(const char *name, bool has_errno, uint32_t errno_ret, co
 	if (has_errno && errno_ret > 0xffff)
 		return profile_error(err, "%s.%s: %u is out of range (0-65535)", path, errno_field,
 				     errno_ret);
+	/* An errno is what a syscall returns negated: the kernel's range. */
+	if (has_errno && errno_ret >= 4095 && strcmp(name, "SCMP_ACT_ERRNO") == 0)
+		return profile_error(err, "%s.%s: errno %u is out of range (0-4094)", path,
+				     errno_field, errno_ret);
 	*out = action_values[i];
 	if (action_takes_errno[i])
 		*out |= has_errno ? errno_ret : EPERM;

@@ -1,7 +1,7 @@
 /* syscall: makes one raw system call and says what came back, for the
  * seccomp tests. Linked statically: it runs inside the busybox rootfs.
  *
- *   syscall [--thread] [--trap] NAME|NUMBER [ARG...]
+ *   syscall [--thread] [--trap] [--i386] NAME|NUMBER [ARG...]
  *
  * Up to six arguments: integers, decimal (optionally negative) or 0x hex,
  * with the full 64 bits, or absolute paths (passed as pointers to the
@@ -9,8 +9,10 @@
  * exits 0. --thread makes the call in a second thread and then prints
  * `thread killed` when that thread died in the call, and `process alive` from
  * the main thread. --trap first installs a SIGSYS handler, which prints
- * `sigsys syscall=<nr> data=<SECCOMP_RET_DATA>` when the filter traps. A
- * filter that kills the process leaves nothing printed after the call. */
+ * `sigsys syscall=<nr> data=<SECCOMP_RET_DATA>` when the filter traps.
+ * --i386 (x86_64 only) makes the call through int 0x80, as a 32-bit x86
+ * program would (NUMBER is then an i386 one; five arguments, 32 bits each).
+ * A filter that kills the process leaves nothing printed after the call. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -23,28 +25,24 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* clang-format off */
 #define SC(name) {#name, SYS_##name}
+/* clang-format on */
 
 /* The system calls the tests name; anything else is given by number. */
 static const struct {
 	const char *name;
 	long nr;
 } syscalls[] = {
-	SC(read),        SC(write),       SC(close),
-	SC(getpid),      SC(getppid),     SC(getuid),
-	SC(getgid),      SC(gettid),      SC(getpgid),
-	SC(getpriority), SC(setpriority), SC(getcwd),
-	SC(chdir),       SC(mkdirat),     SC(unlinkat),
-	SC(uname),       SC(sethostname), SC(personality),
-	SC(prctl),       SC(kill),        SC(tgkill),
-	SC(clone),       SC(clone3),      SC(unshare),
-	SC(setns),       SC(mount),       SC(umount2),
-	SC(pivot_root),  SC(chroot),      SC(keyctl),
-	SC(add_key),     SC(request_key), SC(ptrace),
-	SC(bpf),         SC(reboot),      SC(socket),
-	SC(dup),         SC(getrandom),   SC(memfd_create),
-	SC(openat2),     SC(close_range), SC(faccessat2),
-	SC(epoll_pwait2),
+	SC(read),        SC(write),       SC(close),        SC(getpid),       SC(getppid),
+	SC(getuid),      SC(getgid),      SC(gettid),       SC(getpgid),      SC(getpriority),
+	SC(setpriority), SC(getcwd),      SC(chdir),        SC(mkdirat),      SC(unlinkat),
+	SC(uname),       SC(sethostname), SC(personality),  SC(prctl),        SC(kill),
+	SC(tgkill),      SC(clone),       SC(clone3),       SC(unshare),      SC(setns),
+	SC(mount),       SC(umount2),     SC(pivot_root),   SC(chroot),       SC(keyctl),
+	SC(add_key),     SC(request_key), SC(ptrace),       SC(bpf),          SC(reboot),
+	SC(socket),      SC(dup),         SC(getrandom),    SC(memfd_create), SC(openat2),
+	SC(close_range), SC(faccessat2),  SC(epoll_pwait2),
 #ifdef SYS_mkdir
 	SC(mkdir),
 #endif
@@ -60,6 +58,7 @@ static const struct {
 };
 
 struct call {
+	bool i386;
 	long nr;
 	unsigned long long args[6];
 	long ret;
@@ -72,7 +71,8 @@ static volatile sig_atomic_t sigsys_data;
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: syscall [--thread] [--trap] NAME|NUMBER [ARG...] (up to 6)\n");
+	fprintf(stderr,
+		"usage: syscall [--thread] [--trap] [--i386] NAME|NUMBER [ARG...] (up to 6)\n");
 	return 2;
 }
 
@@ -113,11 +113,36 @@ static bool lookup(const char *s, long *nr)
 	return true;
 }
 
+#ifdef __x86_64__
+/* The 32-bit entry point from a 64-bit process: the kernel (and the seccomp
+ * filter) sees AUDIT_ARCH_I386 and the i386 numbers. */
+static long call_i386(long nr, const unsigned long long *a)
+{
+	unsigned int ret = (unsigned int)nr;
+	__asm__ volatile("int $0x80"
+			 : "+a"(ret)
+			 : "b"((unsigned int)a[0]), "c"((unsigned int)a[1]),
+			   "d"((unsigned int)a[2]), "S"((unsigned int)a[3]), "D"((unsigned int)a[4])
+			 : "memory", "r8", "r9", "r10", "r11");
+	return (int)ret;
+}
+#endif
+
 static void make_call(struct call *c)
 {
 	errno = 0;
-	c->ret = syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4],
-			 c->args[5]);
+	if (c->i386) {
+#ifdef __x86_64__
+		c->ret = call_i386(c->nr, c->args);
+		if (c->ret < 0 && c->ret >= -4095) {
+			errno = (int)-c->ret;
+			c->ret = -1;
+		}
+#endif
+	} else {
+		c->ret = syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4],
+				 c->args[5]);
+	}
 	c->err = c->ret == -1 ? errno : 0;
 	c->done = true;
 }
@@ -136,20 +161,28 @@ static void on_sigsys(int sig, siginfo_t *info, void *ucontext)
 
 int main(int argc, char **argv)
 {
-	bool in_thread = false, trap = false;
+	bool in_thread = false, trap = false, i386 = false;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--thread") == 0)
 			in_thread = true;
 		else if (strcmp(argv[i], "--trap") == 0)
 			trap = true;
+		else if (strcmp(argv[i], "--i386") == 0)
+			i386 = true;
 		else
 			return usage();
 	}
 	if (i >= argc || argc - i - 1 > 6)
 		return usage();
 
-	struct call c = {0};
+#ifndef __x86_64__
+	if (i386) {
+		fprintf(stderr, "syscall: --i386 needs an x86_64 build\n");
+		return 2;
+	}
+#endif
+	struct call c = {.i386 = i386};
 	if (!lookup(argv[i], &c.nr)) {
 		fprintf(stderr, "syscall: unknown system call \"%s\"\n", argv[i]);
 		return 2;
@@ -171,8 +204,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* Whatever happens in the call, what was printed before it is out. */
-	setvbuf(stdout, NULL, _IONBF, 0);
+	/* Whatever happens in the call, each line is out once it is complete. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (in_thread) {
 		pthread_t t;

@@ -44,7 +44,7 @@ trap finish EXIT
 # The containers' state directories under --root (petrel's own entries
 # start with a dot).
 state_dirs() {
-	ls -A "$TEST_ROOT" 2>/dev/null | grep -v '^\.'
+	find "$TEST_ROOT" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null
 }
 umask 022
 cd / || exit 1
@@ -85,8 +85,9 @@ host_state() {
 	ls -d /petrel-escape-* "$TEST_TMP/$ESCAPE" 2>&1
 }
 
-# hcase NAME: a bundle $TEST_TMP/NAME ($B) with its own rootfs ($R) and a
-# /results bind the probes write to.
+# hcase NAME: a bundle $TEST_TMP/NAME ($B) with its own rootfs ($R), a
+# /results bind the probes write to, and rootfsPropagation $prop unless
+# empty.
 hcase() {
 	B=$TEST_TMP/$1${prop:+-$prop}
 	R=$B/rootfs
@@ -95,7 +96,8 @@ hcase() {
 	cp -a "$ROOTFS_CACHE" "$R"
 	mkdir -p "$B/results" "$R/results"
 	edit_config "$B" "c['mounts'].append({'destination': '/results', 'type': 'bind',
-    'source': '$B/results', 'options': ['rbind']})"
+    'source': '$B/results', 'options': ['rbind']})
+if '$prop': c['linux']['rootfsPropagation'] = '$prop'"
 }
 
 # hmounts PYTHON_LIST: more mounts; m(dest, type, source, *opts).
@@ -110,15 +112,13 @@ res() {
 	cat "$B/results/$1" 2>/dev/null
 }
 
-# hrun NAME PROPAGATION: runs the bundle (with rootfsPropagation
-# PROPAGATION unless empty); $rc, $err; then checks the host and that no
-# output of the container holds what only the host has.
+# hrun NAME PROPAGATION: runs the bundle (PROPAGATION names the variant);
+# $rc, $err; then checks the host and that no output of the container holds
+# what only the host has.
 hrun() {
 	local name=$1 prop=$2 before after tag=""
 	[ -n "$prop" ] && tag="_with_${prop}_root"
 	rm -rf "$B/results" && mkdir -p "$B/results"
-	edit_config "$B" "c['linux'].pop('rootfsPropagation', None)
-if '$prop': c['linux']['rootfsPropagation'] = '$prop'"
 	before=$(host_state)
 	pt run --bundle "$B" "$name${prop:+-$prop}" >"$B.out" 2>"$B.err" </dev/null
 	rc=$?
@@ -175,6 +175,9 @@ for prop in "" rshared; do
 cat /etc/hostname >/results/hostname'
 	hrun dest-etc "$prop"
 	if ran "symlink_to_etc_destination_runs"; then
+		# The variant is in force: with "rshared" the root is shared.
+		if [[ $(mi /) == *" shared:"* ]]; then got=rshared; else got=; fi
+		is "rootfs_propagation_variant_is_applied$T" "$got" "$prop"
 		is "symlink_to_etc_destination_lands_on_the_containers_etc$T" "$(mi_fstype /etc/sub)" tmpfs
 		is "symlink_to_a_host_file_destination_lands_inside$T" "$(res hostname)" bind-source
 		if [ -f "$R/etc/hostname" ] && [ ! -s "$R/etc/hostname" ]; then
@@ -437,7 +440,7 @@ for _ in $(seq 1 200); do
 		[[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == "sleep 60 " ]] && break
 	sleep 0.05
 done
-fds=$(ls -l "/proc/$pid/fd" 2>&1 | awk 'NR > 1 {print $9, $11}' | sort -n)
+fds=$(for f in "/proc/$pid"/fd/*; do echo "${f##*/} $(readlink "$f")"; done | sort -n)
 is "running_process_has_only_the_callers_stdio" "$fds" "0 /dev/null
 1 $B.out
 2 $B.err"

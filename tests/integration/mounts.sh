@@ -46,7 +46,7 @@ trap finish EXIT
 # The containers' state directories under --root (petrel's own entries
 # start with a dot).
 state_dirs() {
-	ls -A "$TEST_ROOT" 2>/dev/null | grep -v '^\.'
+	find "$TEST_ROOT" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null
 }
 umask 022
 # Relative paths must be taken from the bundle, never from the cwd.
@@ -127,12 +127,13 @@ mi_super() { mi "$1" | awk '{for (i = 7; i <= NF; i++) if ($i == "-") {print $(i
 mi_prop() { mi "$1" | awk '{s = ""; for (i = 7; $i != "-"; i++) s = s " " $i; print s}'; }
 has_opt() { [[ ",$1," == *",$2,"* ]]; }
 
-# opts_are NAME MOUNT_POINT WANT... : each WANT is an option the mount has,
-# or !OPTION one it does not have.
-opts_are() {
-	local name=$1 mp=$2 o opts missing=()
-	shift 2
-	opts=$(mi_opts "$mp")
+# options_are NAME FIELD MOUNT_POINT WANT...: each WANT is an option the
+# mount's FIELD (mi_opts: per-mount, mi_super: the superblock's) has, or
+# !OPTION one it does not have. opts_are and super_has pick the field.
+options_are() {
+	local name=$1 field=$2 mp=$3 o opts missing=()
+	shift 3
+	opts=$("$field" "$mp")
 	for o in "$@"; do
 		if [[ $o == !* ]]; then
 			has_opt "$opts" "${o#!}" && missing+=("$o")
@@ -146,6 +147,8 @@ opts_are() {
 		fail "$name" "mountinfo: $(mi "$mp")" "not as expected: ${missing[*]}"
 	fi
 }
+opts_are() { options_are "$1" mi_opts "${@:2}"; }
+super_has() { options_are "$1" mi_super "${@:2}"; }
 
 # The probe: runs inside, writes what it sees into /results (a bind of
 # $B/results). try KEY CMD... stores CMD's output and exit status.
@@ -399,23 +402,6 @@ prop_is "runbindable_option_makes_the_tree_unbindable" /p-runbindable/sub 'unbin
 prop_is "propagation_option_applies_to_a_new_filesystem" /p-tmpfs-shared 'shared:'
 
 # Superblock flags, remount, tmpcopyup
-super_has() { # NAME MOUNT_POINT WANT...
-	local name=$1 mp=$2 sb o bad=()
-	sb=$(mi_super "$mp")
-	shift 2
-	for o in "$@"; do
-		if [[ $o == !* ]]; then
-			has_opt "$sb" "${o#!}" && bad+=("$o")
-		else
-			has_opt "$sb" "$o" || bad+=("$o")
-		fi
-	done
-	if [ -n "$sb" ] && [ ${#bad[@]} -eq 0 ]; then
-		ok "$name"
-	else
-		fail "$name" "mountinfo: $(mi "$mp")" "not as expected: ${bad[*]}"
-	fi
-}
 super_has "sync_dirsync_lazytime_reach_the_superblock" /sb-opts sync dirsync lazytime
 super_has "async_nolazytime_nomand_undo_earlier_options" /sb-undo '!sync' '!lazytime' '!mand'
 opts_are "atime_options_that_undo_leave_relatime" /sb-undo relatime '!nodiratime'
@@ -654,7 +640,7 @@ fi
 for spec in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0 kmsg:1:b; do
 	IFS=: read -r name major minor <<<"$spec"
 	like "userns_device_${name}_is_a_bind_of_the_hosts_node" \
-		"$(grep "^/dev/$name|" "$B/results/devices")|$(mi_fstype /dev/$name)" \
+		"$(grep "^/dev/$name|" "$B/results/devices")|$(mi_fstype "/dev/$name")" \
 		"^/dev/$name\|character special file\|$major\|$minor\|[0-7]+\|devtmpfs$"
 done
 is "userns_bound_device_works" "$(res full)" 3
