@@ -132,7 +132,11 @@ if wants asan; then
 		for t in "$asan"/tests/unit/test-*; do
 			[ -x "$t" ] && run_suite "asan/unit/$(basename "$t")" "$t"
 		done
-		PETREL=$asan/petrel run_suite asan/integration/cli bash tests/integration/cli.sh
+		# The runtime itself under the sanitizers, through real containers.
+		for t in cli lifecycle hooks terminal seccomp mounts; do
+			PETREL=$asan/petrel top_builddir=$asan \
+				run_suite "asan/integration/$t" bash "tests/integration/$t.sh"
+		done
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	else
 		failed=$((failed + 1))

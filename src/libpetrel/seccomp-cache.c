@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -300,7 +301,7 @@ void petrel_seccomp_cache_store(const char *dir, const char *key, const struct p
 
 struct cache_entry {
 	struct timespec mtime;
-	char name[32];
+	char name[NAME_MAX + 1];
 };
 
 static int older_first(const void *a, const void *b)
