@@ -120,10 +120,8 @@ int main(int argc, char **argv, char **envp)
 	int nargs = 0;
 	bool help = false;
 	/* The parsers reorder argv; a re-exec needs it as it came. */
-	char **original_argv = calloc((size_t)argc + 1, sizeof(char *));
-	if (original_argv == NULL)
-		return 1;
-	memcpy(original_argv, argv, (size_t)argc * sizeof(char *));
+	char *original_argv[argc + 1];
+	memcpy(original_argv, argv, (size_t)(argc + 1) * sizeof(char *));
 
 	/* The global flags end at the command name. */
 	if (petrel_parse_options(global_options, PETREL_ARGS_STOP_AT_FIRST, argc - 1, argv + 1,
@@ -178,7 +176,6 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (cmd->enters_container && petrel_run_from_sealed_copy(original_argv, envp, &err) < 0)
 		return fail(cmd->name, err);
-	free(original_argv);
 	petrel_debug("%s: starting", cmd->name);
 	int status = cmd->run(&global, nargs, cmd_argv, &err);
 	if (status < 0)

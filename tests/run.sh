@@ -133,8 +133,11 @@ if wants asan; then
 			[ -x "$t" ] && run_suite "asan/unit/$(basename "$t")" "$t"
 		done
 		# The runtime itself under the sanitizers, through real containers.
+		# The helpers that run inside containers must be static: they come
+		# from the main build.
 		for t in cli lifecycle hooks terminal seccomp mounts; do
 			PETREL=$asan/petrel top_builddir=$asan \
+				SYSCALL_HELPER=$build/tests/helpers/syscall \
 				run_suite "asan/integration/$t" bash "tests/integration/$t.sh"
 		done
 		unset ASAN_OPTIONS UBSAN_OPTIONS
