@@ -309,6 +309,7 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		.bundle = cr->bundle->path,
 		.console_fd = -1,
 		.state_dir_fd = -1,
+		.cwd_fd = -1,
 		.pty_to_parent = foreground && o->console_socket == NULL,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,

@@ -3,6 +3,7 @@
  * for what it does. Errors before "ready" travel to petrel over the sync
  * socket; after it, to `petrel start` through exec.fifo. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -198,13 +199,23 @@ static int apply_process_attributes(struct petrel_init *in, struct petrel_error 
 	return petrel_process_set_lsm_labels(p, err);
 }
 
+/* The cwd is resolved and entered as root, before a seccomp filter could
+ * refuse the openat2() that keeps it inside the root; switch_user() enters
+ * it again as the user. */
+static int enter_cwd(struct petrel_init *in, struct petrel_error **err)
+{
+	in->cwd_fd = petrel_process_open_cwd(in->spec->process, err);
+	if (in->cwd_fd < 0)
+		return -1;
+	if (fchdir(in->cwd_fd) < 0)
+		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
+					  in->spec->process->cwd);
+	return 0;
+}
+
 static int switch_user(struct petrel_init *in, struct petrel_error **err)
 {
 	const struct oci_process *p = in->spec->process;
-	/* The cwd is entered as root first, in case the user may not walk
-	 * there, and again as the user below. */
-	if (petrel_process_chdir(p, err) < 0)
-		return -1;
 	if (petrel_caps_prepare(&in->caps, err) < 0)
 		return -1;
 	bool setgroups_allowed = true;
@@ -221,18 +232,13 @@ static int switch_user(struct petrel_init *in, struct petrel_error **err)
 	petrel_process_set_umask(p->user);
 	if (petrel_caps_apply(&in->caps, err) < 0)
 		return -1;
-	/* Again as the user; where it may not walk there, the cwd entered as
-	 * root stays. */
-	struct petrel_error *as_user = NULL;
-	if (petrel_process_chdir(p, &as_user) < 0) {
-		int errnum = as_user->errnum;
-		if (errnum != EACCES) {
-			petrel_error_free(*err);
-			*err = as_user;
-			return -1;
-		}
-		petrel_error_free(as_user);
-	}
+	/* Again as the user; where it may not enter, the cwd entered as root
+	 * stays. */
+	if (fchdir(in->cwd_fd) < 0 && errno != EACCES)
+		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
+					  p->cwd);
+	close(in->cwd_fd);
+	in->cwd_fd = -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return petrel_error_errno(err, "set no_new_privs");
 	return 0;
@@ -309,12 +315,33 @@ static int wait_for_start(struct petrel_init *in, struct petrel_error **err)
 	return fd;
 }
 
+/* Without close_range() (an old kernel, or a seccomp profile that does not
+ * know it and answers ENOSYS): every open fd from `first` on, one by one. */
+static int mark_cloexec_from(unsigned first, struct petrel_error **err)
+{
+	cleanup_closedir DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return petrel_error_errno(err, "close_range, then open /proc/self/fd");
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end || e->d_name[0] == '.' || fd < (long)first || fd == dirfd(d))
+			continue;
+		int flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+			return petrel_error_errno(err, "mark fd %ld close-on-exec", fd);
+	}
+	return 0;
+}
+
 /* Only the process's stdio and the fds it is given survive execve. */
 static int prepare_fds(struct petrel_init *in, struct petrel_error **err)
 {
 	unsigned first = 3 + (unsigned)in->pass_fds;
-	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return petrel_error_errno(err, "close_range");
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
+	    mark_cloexec_from(first, err) < 0)
+		return -1;
 	for (int fd = 3; fd < 3 + in->pass_fds; fd++) {
 		int flags = fcntl(fd, F_GETFD);
 		/* Not open when petrel started: an fd of petrel's own. */
@@ -369,7 +396,7 @@ void petrel_init_main(struct petrel_init *in)
 
 	/* The process: its attributes, seccomp (without noNewPrivileges), its
 	 * user and capabilities, then seccomp when it notifies. */
-	if (apply_process_attributes(in, &err) < 0 ||
+	if (apply_process_attributes(in, &err) < 0 || enter_cwd(in, &err) < 0 ||
 	    install_seccomp(in, SECCOMP_BEFORE_USER, &err) < 0 || switch_user(in, &err) < 0 ||
 	    petrel_process_find_executable(p, &executable, &err) < 0)
 		goto fail;

@@ -26,6 +26,7 @@ struct petrel_init {
 	struct petrel_ns_plan *plan;
 	struct petrel_caps caps;
 	int host_pid;                         /* the init's pid as petrel sees it */
+	int cwd_fd;                           /* process.cwd, resolved inside the root */
 	const struct petrel_seccomp *seccomp; /* compiled linux.seccomp, or NULL */
 };
 

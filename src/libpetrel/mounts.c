@@ -670,13 +670,27 @@ static int mount_bind_entry(const struct petrel_mount_context *ctx, const struct
 	if (m->source == NULL || m->source[0] == '\0')
 		return petrel_mount_error(err, 0, m, "a bind mount needs a source");
 	if (o->data != NULL) {
-		/* A bind has no filesystem to take data: a misspelt "noexce"
-		 * would otherwise be dropped without a word. */
-		cleanup_free char *step = NULL;
-		if (asprintf(&step, "unknown option \"%s\" (a bind mount takes no filesystem data)",
-			     o->data) < 0)
-			step = NULL;
-		return petrel_mount_error(err, 0, m, step ? step : "unknown option");
+		/* A bind has no filesystem to take data. Options with a value
+		 * ("mode=755") are ignored, as runc ignores them; a bare word
+		 * unknown to the table is most likely a misspelt flag ("noexce")
+		 * and would otherwise be dropped without a word. */
+		cleanup_free char *data = strdup(o->data);
+		if (data == NULL)
+			return petrel_mount_error(err, ENOMEM, m, NULL);
+		for (char *p = data, *opt; (opt = strsep(&p, ",")) != NULL;) {
+			if (strchr(opt, '=')) {
+				petrel_debug("mount on \"%s\": bind mount ignores \"%s\"",
+					     m->destination, opt);
+				continue;
+			}
+			cleanup_free char *step = NULL;
+			if (asprintf(
+				    &step,
+				    "unknown option \"%s\" (a bind mount takes no filesystem data)",
+				    opt) < 0)
+				step = NULL;
+			return petrel_mount_error(err, 0, m, step ? step : "unknown option");
+		}
 	}
 	cleanup_free char *source = source_path(ctx->bundle, m->source);
 	if (source == NULL)

@@ -565,7 +565,7 @@ void petrel_process_set_umask(const struct oci_user *user)
 	umask(user != NULL && user->has_umask ? (mode_t)(user->umask & 0777) : 0022);
 }
 
-int petrel_process_chdir(const struct oci_process *process, struct petrel_error **err)
+int petrel_process_open_cwd(const struct oci_process *process, struct petrel_error **err)
 {
 	const char *cwd = process->cwd ? process->cwd : "/";
 	/* Resolved inside the root, magic links refused: a cwd such as
@@ -578,10 +578,21 @@ int petrel_process_chdir(const struct oci_process *process, struct petrel_error 
 	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return petrel_error_errno(err, "open /");
-	cleanup_close int fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
-	if (fd < 0 || fchdir(fd) < 0)
+	int fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
+	if (fd < 0)
 		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
 					  cwd);
+	return fd;
+}
+
+int petrel_process_chdir(const struct oci_process *process, struct petrel_error **err)
+{
+	cleanup_close int fd = petrel_process_open_cwd(process, err);
+	if (fd < 0)
+		return -1;
+	if (fchdir(fd) < 0)
+		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
+					  process->cwd ? process->cwd : "/");
 	return 0;
 }
 
@@ -609,7 +620,10 @@ static bool is_executable(const char *path)
 		errno = EISDIR;
 		return false;
 	}
-	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+	/* The real ids equal the effective ones once the user is set, and a
+	 * plain access() is the old system call every seccomp profile allows
+	 * (glibc makes AT_EACCESS a faccessat2(), which a profile may refuse). */
+	return access(path, X_OK) == 0;
 }
 
 int petrel_process_find_executable(const struct oci_process *process, char **path,

@@ -60,6 +60,9 @@ int petrel_process_set_user(const struct oci_user *user, bool setgroups_allowed,
 /* umask(user.umask), or 0022 when unset (as runc does). */
 void petrel_process_set_umask(const struct oci_user *user);
 /* chdir(cwd) inside the container, with the spec's error when missing. */
+/* Opens cwd (O_PATH) resolved inside the current root without magic links;
+ * the fd or -1 with the spec's error when it is missing. */
+int petrel_process_open_cwd(const struct oci_process *process, struct petrel_error **err);
 int petrel_process_chdir(const struct oci_process *process, struct petrel_error **err);
 /* Finds args[0] in the PATH of process.env (its last PATH= entry, or the
  * default PATH) as execvp would, inside the current root; a name with a '/'
