@@ -26,6 +26,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp.h"
@@ -298,6 +299,7 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	cleanup_close int sock = -1;
 	cleanup_seccomp struct petrel_seccomp *seccomp = NULL;
 	cleanup_free char *seccomp_cache = NULL;
+	int *idmapped = NULL;
 	if (petrel_bundle_load(o->bundle, &cr->bundle, err) < 0)
 		return -1;
 	const struct oci_spec *spec = cr->bundle->spec;
@@ -321,6 +323,12 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	if (validate_for_create(o, spec, &plan, foreground, err) < 0 ||
 	    petrel_caps_resolve(spec->process->capabilities, &in.caps, err) < 0)
 		goto fail_plan;
+	/* In a user namespace of its own the init cannot idmap a host
+	 * filesystem: petrel makes those mounts here and hands them over. */
+	if (((plan.new_flags | plan.join_flags) & CLONE_NEWUSER) &&
+	    petrel_mount_prepare_idmapped(spec, cr->bundle->path, &idmapped, err) < 0)
+		goto fail_plan;
+	in.idmapped_trees = idmapped;
 
 	if (petrel_container_new(o->root, o->id, &cr->container, err) < 0)
 		goto fail_plan;
@@ -386,6 +394,8 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	close(sv[1]);
 	sock = sv[0];
 	petrel_ns_plan_release(&plan);
+	petrel_mount_release_idmapped(spec, idmapped);
+	idmapped = NULL;
 	if (in.console_fd >= 0)
 		close(in.console_fd);
 	close(in.state_dir_fd);
@@ -419,6 +429,7 @@ fail_dir:
 	petrel_container_remove(c, NULL);
 fail_plan:
 	petrel_ns_plan_release(&plan);
+	petrel_mount_release_idmapped(spec, idmapped);
 fail_early:
 	petrel_created_release(cr);
 	return -1;

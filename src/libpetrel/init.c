@@ -371,6 +371,7 @@ void petrel_init_main(struct petrel_init *in)
 		.no_pivot = in->no_pivot,
 		.in_user_ns = ((in->plan->new_flags | in->plan->join_flags) & CLONE_NEWUSER) != 0,
 		.cgroup_ns = ((in->plan->new_flags | in->plan->join_flags) & CLONE_NEWCGROUP) != 0,
+		.idmapped_trees = in->idmapped_trees,
 		.rootfs_fd = -1,
 	};
 	cleanup_free char *executable = NULL;

@@ -28,6 +28,7 @@ struct petrel_init {
 	int host_pid;                         /* the init's pid as petrel sees it */
 	int cwd_fd;                           /* process.cwd, resolved inside the root */
 	const struct petrel_seccomp *seccomp; /* compiled linux.seccomp, or NULL */
+	const int *idmapped_trees;            /* see struct petrel_rootfs */
 };
 
 /* Runs the init: namespaces, rootfs, process setup, wait for start, execve.

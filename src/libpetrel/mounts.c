@@ -583,9 +583,9 @@ static int set_idmap(const struct petrel_mount_context *ctx, const struct oci_mo
 			err, 0, m,
 			"idmap needs uidMappings and gidMappings, on the mount or the container");
 	if (ctx->in_user_ns)
-		return petrel_mount_error(
-			err, ENOTSUP, m,
-			"idmapped mounts inside a user namespace are not supported yet");
+		return petrel_mount_error(err, ENOTSUP, m,
+					  "idmapped mounts are made by petrel before the user "
+					  "namespace; this one was not");
 	cleanup_close int userns = -1;
 	if (open_idmap_userns(uids, uids_len, gids, gids_len, &userns, err) < 0)
 		return petrel_error_prefix(err, "mount \"%s\" on \"%s\"", m->source,
@@ -640,10 +640,14 @@ int petrel_mount_bind_onto(const struct petrel_mount_context *ctx, const struct 
 	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
 	if (o->flags & MS_REC)
 		flags |= AT_RECURSIVE;
-	cleanup_close int tree = petrel_open_tree(source_fd, "", flags);
+	/* An idmapped tree petrel made on the host side is used as it is. */
+	int premade = -1;
+	if (o->idmap && ctx->idmapped_trees && ctx->mounts && m >= ctx->mounts)
+		premade = ctx->idmapped_trees[m - ctx->mounts];
+	cleanup_close int tree = premade >= 0 ? premade : petrel_open_tree(source_fd, "", flags);
 	if (tree < 0)
 		return petrel_mount_error(err, errno, m, NULL);
-	if (o->idmap && set_idmap(ctx, m, o, tree, err) < 0)
+	if (o->idmap && premade < 0 && set_idmap(ctx, m, o, tree, err) < 0)
 		return -1;
 	if (petrel_mount_set_attributes(m, o, tree, attrs_recursive, err) < 0)
 		return -1;
@@ -923,4 +927,61 @@ size_t petrel_mount_option_count(void)
 const char *petrel_mount_option_name(size_t i)
 {
 	return i < petrel_mount_option_count() ? mount_options[i].name : NULL;
+}
+
+int petrel_mount_prepare_idmapped(const struct oci_spec *spec, const char *bundle, int **trees,
+				  struct petrel_error **err)
+{
+	*trees = NULL;
+	int *fds = NULL;
+	const struct petrel_mount_context ctx = {.bundle = bundle, .lx = spec->linux};
+	for (size_t i = 0; i < spec->mounts_len; i++) {
+		const struct oci_mount *m = &spec->mounts[i];
+		struct petrel_mount_options o = {0};
+		if (!petrel_mount_is_bind(m) ||
+		    petrel_mount_options_parse(m->options, m->options_len, &o, NULL) < 0)
+			continue;
+		bool idmap = o.idmap || m->uid_mappings_len > 0 || m->gid_mappings_len > 0;
+		if (!idmap || m->source == NULL) {
+			petrel_mount_options_release(&o);
+			continue;
+		}
+		if (fds == NULL) {
+			fds = malloc(spec->mounts_len * sizeof(int));
+			if (fds == NULL) {
+				petrel_mount_options_release(&o);
+				return petrel_error_set(err, ENOMEM, "idmapped mounts");
+			}
+			for (size_t k = 0; k < spec->mounts_len; k++)
+				fds[k] = -1;
+			*trees = fds;
+		}
+		cleanup_free char *source = source_path(bundle, m->source);
+		cleanup_close int source_fd = source ? open(source, O_PATH | O_CLOEXEC) : -1;
+		unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+		if (o.flags & MS_REC)
+			flags |= AT_RECURSIVE;
+		int tree = source_fd < 0 ? -1 : petrel_open_tree(source_fd, "", flags);
+		int r = tree < 0 ? petrel_mount_error(err, errno, m, "open the source") : 0;
+		if (r == 0)
+			r = set_idmap(&ctx, m, &o, tree, err);
+		petrel_mount_options_release(&o);
+		if (r < 0) {
+			if (tree >= 0)
+				close(tree);
+			petrel_mount_release_idmapped(spec, fds);
+			*trees = NULL;
+			return -1;
+		}
+		fds[i] = tree;
+	}
+	return 0;
+}
+
+void petrel_mount_release_idmapped(const struct oci_spec *spec, int *trees)
+{
+	for (size_t i = 0; trees && i < spec->mounts_len; i++)
+		if (trees[i] >= 0)
+			close(trees[i]);
+	free(trees);
 }

@@ -176,11 +176,21 @@ int petrel_mount_id(int fd, uint64_t *id, struct petrel_error **err);
 
 struct petrel_mount_context {
 	int rootfs_fd;
-	const char *bundle;         /* relative bind sources are relative to it */
-	bool in_user_ns;            /* sysfs/mqueue fall back to binds of the host's */
-	bool cgroup_ns;             /* cgroup filesystems may be mounted, not bound */
-	const struct oci_linux *lx; /* the container's id mappings for idmap; may be NULL */
+	const char *bundle;             /* relative bind sources are relative to it */
+	bool in_user_ns;                /* sysfs/mqueue fall back to binds of the host's */
+	bool cgroup_ns;                 /* cgroup filesystems may be mounted, not bound */
+	const struct oci_linux *lx;     /* the container's id mappings for idmap; may be NULL */
+	const struct oci_mount *mounts; /* config.json's mounts, to index the trees below */
+	const int *idmapped_trees;      /* see struct petrel_rootfs; may be NULL */
 };
+
+/* On the host side, before the container's user namespace exists: a
+ * detached, idmapped clone of the source of every idmap/ridmap bind mount
+ * (*trees: one fd per mount of spec, -1 where none; NULL when no mount is
+ * idmapped). The init moves them into place. */
+int petrel_mount_prepare_idmapped(const struct oci_spec *spec, const char *bundle, int **trees,
+				  struct petrel_error **err);
+void petrel_mount_release_idmapped(const struct oci_spec *spec, int *trees);
 
 /* True when the entry is a bind mount: "bind"/"rbind" in options, or type
  * "bind". */

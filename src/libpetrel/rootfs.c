@@ -168,6 +168,8 @@ static int mount_config_mounts(struct petrel_rootfs *r, struct petrel_error **er
 		.in_user_ns = r->in_user_ns,
 		.cgroup_ns = r->cgroup_ns,
 		.lx = linux_of(r),
+		.mounts = r->spec->mounts,
+		.idmapped_trees = r->idmapped_trees,
 	};
 	for (size_t i = 0; i < r->spec->mounts_len; i++)
 		if (petrel_mount_entry(&ctx, &r->spec->mounts[i], i, err) < 0)

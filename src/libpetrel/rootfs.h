@@ -24,6 +24,11 @@ struct petrel_rootfs {
 	 * show the host's whole tree). */
 	bool cgroup_ns;
 	int rootfs_fd; /* O_PATH fd of the rootfs after prepare, -1 before */
+	/* Idmapped bind mounts made by petrel on the host side, by index of
+	 * config.json's mounts (-1: none), for a container in a user namespace
+	 * of its own, where the init cannot idmap a host filesystem. NULL:
+	 * none. */
+	const int *idmapped_trees;
 };
 
 /* Before pivot_root: makes the mount namespace's propagation right (private

@@ -698,8 +698,6 @@ add_mounts idmap-userns '[m("/results", "bind", B + "/results", "rbind"),
 run_ctr idmap-userns
 if [ "$rc" = 0 ] && [ "$(res owners)" = "/idmapped/root-owned 0:0" ]; then
 	ok "idmap_in_a_user_namespace_uses_the_containers_mappings"
-elif [[ $err == *"idmapped mounts inside a user namespace are not supported yet"* ]]; then
-	skip "idmap_in_a_user_namespace_uses_the_containers_mappings" "petrel limitation: $err"
 else
 	fail "idmap_in_a_user_namespace_uses_the_containers_mappings" "exit status $rc" \
 		"stderr: $err" "owners: $(res owners)"
