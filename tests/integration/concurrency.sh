@@ -9,24 +9,8 @@
 # accounted for. Needs root; prints TAP. PETREL names the binary (default:
 # $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
-. "$top/tests/lib/tap.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	skip "concurrency_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
+. "$(dirname "$0")/../lib/integration.sh" concurrency_integration
 trap cleanup_all EXIT
-
-# A petrel that hangs fails its test instead of hanging the suite.
-pt() {
-	timeout -k 5 "${PETREL_TEST_TIMEOUT:-120}" "$PETREL" --root "$TEST_ROOT" "$@"
-}
 
 # proc_alive PID: the process exists and is not a zombie.
 proc_alive() {

@@ -3,15 +3,8 @@
 # through /proc/<pid>/exe of the petrel process that enters it. The init
 # runs from a sealed memfd copy (or from a binary nobody can write), so the
 # container's own view of its init's exe is not writable.
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/bundle.sh"
+. "$(dirname "$0")/../lib/integration.sh" exe_protect_tests
 trap 'chattr -i "$TEST_TMP/petrel" 2>/dev/null; cleanup_all' EXIT
-
-if [ "$(id -u)" -ne 0 ]; then
-	skip exe_protect_tests "needs root"
-	tap_done
-	exit
-fi
 
 # A copy of petrel the test may check and change the attributes of.
 bin=$TEST_TMP/petrel

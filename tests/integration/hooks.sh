@@ -6,17 +6,7 @@
 # poststart and poststop hooks that only warn. Needs root. Prints TAP. PETREL
 # names the binary (default: $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-
-if [ "$(id -u)" != 0 ]; then
-	skip "hooks_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
+. "$(dirname "$0")/../lib/integration.sh" hooks_integration
 trap cleanup_all EXIT
 
 # A variable of the caller's that no hook may inherit.

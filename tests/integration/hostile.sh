@@ -13,22 +13,7 @@
 # an error naming the path. Needs root; prints TAP. PETREL names the binary
 # (default: $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
-. "$top/tests/lib/tap.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	skip "hostile_rootfs_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
-
-pt() {
-	timeout -k 5 "${PETREL_TEST_TIMEOUT:-60}" "$PETREL" --root "$TEST_ROOT" "$@"
-}
+. "$(dirname "$0")/../lib/integration.sh" hostile_rootfs_integration
 
 finish() {
 	local id m

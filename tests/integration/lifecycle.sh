@@ -7,24 +7,8 @@
 # After each group nothing is left behind. Needs root; prints TAP. PETREL
 # names the binary (default: $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
-. "$top/tests/lib/tap.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	skip "lifecycle_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
+. "$(dirname "$0")/../lib/integration.sh" lifecycle_integration
 trap cleanup_all EXIT
-
-# A petrel that hangs fails its test instead of hanging the suite.
-pt() {
-	timeout -k 5 "${PETREL_TEST_TIMEOUT:-120}" "$PETREL" --root "$TEST_ROOT" "$@"
-}
 
 # Pids of every container init the tests made; all must be gone at the end
 # of each group.

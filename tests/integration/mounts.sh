@@ -12,23 +12,7 @@
 # bundle has its own copy of the busybox rootfs. Needs root; prints TAP.
 # PETREL names the binary (default: $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
-. "$top/tests/lib/tap.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	skip "mounts_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
-
-# A petrel that hangs fails its test instead of hanging the suite.
-pt() {
-	timeout -k 5 "${PETREL_TEST_TIMEOUT:-60}" "$PETREL" --root "$TEST_ROOT" "$@"
-}
+. "$(dirname "$0")/../lib/integration.sh" mounts_integration
 
 finish() {
 	local id m

@@ -9,18 +9,7 @@
 # user namespace, from another petrel container. Needs root; prints TAP.
 # PETREL names the binary (default: $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
-. "$top/tests/lib/tap.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	skip "namespaces_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
+. "$(dirname "$0")/../lib/integration.sh" namespaces_integration
 
 # The holder: the unshare process and its child, the member of the namespaces.
 holder_unshare=

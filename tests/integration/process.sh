@@ -7,18 +7,7 @@
 # Observed from inside with busybox and /proc/self/status. Needs root;
 # prints TAP. PETREL names the binary (default: $top_builddir/petrel).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
-. "$top/tests/lib/tap.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	skip "process_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
+. "$(dirname "$0")/../lib/integration.sh" process_integration
 trap cleanup_all EXIT
 
 # ctr NAME PYTHON ARG...: a bundle $TEST_TMP/NAME with config edit PYTHON

@@ -10,24 +10,14 @@
 # prints TAP. PETREL names the binary, SYSCALL_HELPER and NOTIFY_RECEIVER the
 # helpers (default: under $top_builddir).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
-export PETREL
+. "$(dirname "$0")/../lib/integration.sh" seccomp_integration
 builddir=${top_builddir:-$(dirname "$PETREL")}
 SYSCALL_HELPER=${SYSCALL_HELPER:-$builddir/tests/helpers/syscall}
 NOTIFY_RECEIVER=${NOTIFY_RECEIVER:-$builddir/contrib/seccomp-notify-receiver}
 DEFAULT_PROFILE=$top/tests/integration/seccomp/default-profile.json
-. "$top/tests/lib/tap.sh"
 # The system's python3 first (as tests/run.sh does): a pyenv shim costs
 # 0.1 s a call, and the bundles are written with python3.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-
-if [ "$(id -u)" != 0 ]; then
-	skip "seccomp_integration" "needs root"
-	tap_done
-	exit
-fi
 if [ ! -x "$SYSCALL_HELPER" ] || [ ! -x "$NOTIFY_RECEIVER" ]; then
 	fail "seccomp_helpers_are_built" "missing: $SYSCALL_HELPER or $NOTIFY_RECEIVER" \
 		"(make check TESTS= builds them)"
@@ -40,7 +30,6 @@ if readelf -l "$SYSCALL_HELPER" 2>/dev/null | grep -q 'program interpreter'; the
 	tap_done
 	exit
 fi
-. "$top/tests/lib/bundle.sh"
 
 CACHE_ROOT=$TEST_TMP/cache-root
 SC_ROOTFS=$TEST_TMP/sc-rootfs

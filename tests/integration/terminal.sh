@@ -8,18 +8,8 @@
 # $top_builddir/petrel), CONSOLE_RECEIVER the helper (default:
 # $top_builddir/tests/helpers/console-receiver).
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
-PETREL=${PETREL:-${top_builddir:-$top/build}/petrel}
-[[ $PETREL == /* ]] || PETREL=$PWD/$PETREL
+. "$(dirname "$0")/../lib/integration.sh" terminal_integration
 RECEIVER=${CONSOLE_RECEIVER:-${top_builddir:-$top/build}/tests/helpers/console-receiver}
-
-if [ "$(id -u)" != 0 ]; then
-	skip "terminal_integration" "needs root"
-	tap_done
-	exit
-fi
-. "$top/tests/lib/bundle.sh"
 
 receiver_pid=
 cleanup() {

@@ -9,9 +9,10 @@ ROOTFS_CACHE=$TEST_TMP/rootfs
 
 # petrel with the test's --root; stdio as the caller gives it. A created
 # container keeps the caller's stdio: never read its output through a pipe
-# you wait on, use files.
+# you wait on, use files. A petrel that hangs fails its test instead of
+# hanging the suite.
 pt() {
-	"$PETREL" --root "$TEST_ROOT" "$@"
+	timeout -k 5 "${PETREL_TEST_TIMEOUT:-120}" "$PETREL" --root "$TEST_ROOT" "$@"
 }
 
 # make_bundle DIR: a busybox rootfs (shared, read-only use) and the default
