@@ -15,11 +15,15 @@
 #include "features.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "process.h"
 #include "seccomp.h"
 
 #define S(x) ((char *)(x))
 
 static struct oci_features_enabled disabled = {.enabled = false, .has_enabled = true};
+/* The labels are applied where the host runs the LSM (set in petrel_features). */
+static struct oci_features_enabled apparmor = {.has_enabled = true};
+static struct oci_features_enabled selinux = {.has_enabled = true};
 
 static struct oci_features_cgroup cgroup = {
 	.v1 = false,
@@ -57,8 +61,8 @@ static struct oci_features_linux features_linux = {
 	.capabilities = (char **)petrel_cap_names,
 	.cgroup = &cgroup,
 	.seccomp = &seccomp,
-	.apparmor = &disabled,
-	.selinux = &disabled,
+	.apparmor = &apparmor,
+	.selinux = &selinux,
 	.intel_rdt = &intel_rdt,
 	.mount_extensions = &mount_extensions,
 	.net_devices = &disabled,
@@ -89,6 +93,8 @@ static void set_list(char ***list, size_t *len, const char *const *v)
 int petrel_features(struct oci_features **out, struct petrel_error **err)
 {
 	features_linux.capabilities_len = (size_t)petrel_cap_count;
+	apparmor.enabled = petrel_apparmor_enabled();
+	selinux.enabled = petrel_selinux_enabled();
 	const char **supported = petrel_seccomp_supported_flags();
 	if (supported == NULL)
 		return petrel_error_set(err, ENOMEM, "features");

@@ -471,7 +471,7 @@ static bool read_small_file(const char *path, char *buf, size_t size)
 	return true;
 }
 
-static bool apparmor_enabled(void)
+bool petrel_apparmor_enabled(void)
 {
 	char buf[8];
 	if (read_small_file("/sys/module/apparmor/parameters/enabled", buf, sizeof(buf)))
@@ -504,7 +504,7 @@ int petrel_process_set_lsm_labels(const struct oci_process *process, struct petr
 	bool want_apparmor = profile != NULL && *profile != '\0';
 	bool want_selinux = label != NULL && *label != '\0';
 	/* Both checked before either is armed. */
-	if (want_apparmor && !apparmor_enabled())
+	if (want_apparmor && !petrel_apparmor_enabled())
 		return petrel_error_set(err, 0,
 					"apparmor profile \"%s\" requested but AppArmor is not "
 					"enabled on this host",

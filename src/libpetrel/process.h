@@ -47,8 +47,10 @@ int petrel_process_set_cpu_affinity(const char *cpus, struct petrel_error **err)
  * error when requested and the kernel has no such LSM (both are checked
  * before either is written). Called after pivot_root: the checks read the
  * container's /proc (and /sys when mounted). */
-/* Whether the kernel runs SELinux (selinuxfs registered, attr files live). */
+/* Whether the kernel runs SELinux (selinuxfs registered, attr files live)
+ * or AppArmor: petrel applies the labels where the LSM runs. */
 bool petrel_selinux_enabled(void);
+bool petrel_apparmor_enabled(void);
 int petrel_process_set_lsm_labels(const struct oci_process *process, struct petrel_error **err);
 /* setgroups(additionalGids), setresgid, setresuid. setgroups runs even with
  * no additionalGids, to clear the groups inherited from the runtime. With
