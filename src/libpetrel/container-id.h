@@ -5,7 +5,7 @@
 
 #include "error.h"
 
-#define PETREL_CONTAINER_ID_MAX 1024
+#define PETREL_CONTAINER_ID_MAX 255 /* the longest name a directory entry can have */
 
 /* An id is 1 to PETREL_CONTAINER_ID_MAX characters of [A-Za-z0-9_+.-] and is
  * neither "." nor "..". Returns 0, or -1 with *err set. */

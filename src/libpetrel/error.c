@@ -50,6 +50,20 @@ int petrel_error_set(struct petrel_error **err, int errnum, const char *fmt, ...
 	return set_message(err, errnum, msg);
 }
 
+int petrel_error_set_quiet(struct petrel_error **err, int errnum, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	set_message(err, errnum, msg);
+	if (err && *err && *err != &out_of_memory)
+		(*err)->quiet = true;
+	return -1;
+}
+
 int petrel_error_take(struct petrel_error **err, int errnum, char *msg)
 {
 	return set_message(err, errnum, msg);
@@ -77,7 +91,7 @@ const char *petrel_error_message(struct petrel_error *err)
 {
 	if (err == NULL)
 		return "unknown error";
-	if (err == &out_of_memory || err->errnum == 0)
+	if (err == &out_of_memory || err->errnum == 0 || err->quiet)
 		return err->msg;
 	struct petrel_error_full *e = (struct petrel_error_full *)err;
 	free(e->full);

@@ -4,13 +4,20 @@
 #ifndef PETREL_ERROR_H
 #define PETREL_ERROR_H
 
+#include <stdbool.h>
+
 struct petrel_error {
 	int errnum;
-	char *msg; /* without the strerror() part */
+	char *msg;  /* without the strerror() part */
+	bool quiet; /* the message says it all: no strerror() part */
 };
 
 /* Sets *err (if err is not NULL) and returns -1. errnum 0 means no errno. */
 int petrel_error_set(struct petrel_error **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Like petrel_error_set(), but the message says it all: the errnum is kept
+ * for callers to test and not appended as strerror() text. */
+int petrel_error_set_quiet(struct petrel_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Like petrel_error_set() with errno as the errnum. */
 #define petrel_error_errno(err, ...) petrel_error_set(err, errno, __VA_ARGS__)

@@ -114,7 +114,8 @@ static int load_state(struct petrel_container *c, struct petrel_error **err)
 {
 	cleanup_close int fd = openat(c->dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT)
-		return petrel_error_set(err, ENOENT, "container \"%s\" does not exist", c->id);
+		return petrel_error_set_quiet(err, ENOENT, "container \"%s\" does not exist",
+					      c->id);
 	if (fd < 0)
 		return petrel_error_errno(err, "container \"%s\": open %s", c->id, STATE_FILE);
 	char *why = NULL;
@@ -133,7 +134,7 @@ int petrel_container_open(const char *root, const char *id, bool exclusive,
 		return petrel_error_set(err, ENOMEM, "container \"%s\"", id);
 	c->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->root_fd < 0 && errno == ENOENT) {
-		petrel_error_set(err, ENOENT, "container \"%s\" does not exist", id);
+		petrel_error_set_quiet(err, ENOENT, "container \"%s\" does not exist", id);
 		goto fail;
 	}
 	if (c->root_fd < 0) {
@@ -143,7 +144,7 @@ int petrel_container_open(const char *root, const char *id, bool exclusive,
 	c->dir_fd = openat(c->root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (c->dir_fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
-			petrel_error_set(err, ENOENT, "container \"%s\" does not exist", id);
+			petrel_error_set_quiet(err, ENOENT, "container \"%s\" does not exist", id);
 		else
 			petrel_error_errno(err, "open container \"%s\"", id);
 		goto fail;
@@ -156,7 +157,7 @@ int petrel_container_open(const char *root, const char *id, bool exclusive,
 	/* A container deleted while this waited for the lock is gone. */
 	struct stat st;
 	if (fstat(c->dir_fd, &st) < 0 || st.st_nlink == 0) {
-		petrel_error_set(err, ENOENT, "container \"%s\" does not exist", id);
+		petrel_error_set_quiet(err, ENOENT, "container \"%s\" does not exist", id);
 		goto fail;
 	}
 	if (load_state(c, err) < 0)

@@ -323,10 +323,10 @@ static void test_container_ids(void)
 	check_id("ABCxyz0123456789", true, "letters_and_digits");
 	check_id("...", false, "three_dots");
 	check_id(".hidden", false, "leading_dot");
-	check_id(longest, true, "1024_characters");
+	check_id(longest, true, "255_characters");
 	longest[PETREL_CONTAINER_ID_MAX] = 'a';
 	longest[PETREL_CONTAINER_ID_MAX + 1] = '\0';
-	check_id(longest, false, "1025_characters");
+	check_id(longest, false, "256_characters");
 	check_id("", false, "empty");
 	check_id(NULL, false, "null");
 	check_id(".", false, "dot");
