@@ -273,6 +273,9 @@ static void kill_init(struct petrel_created *cr)
 	if (cr->pidfd >= 0) {
 		petrel_pidfd_signal(cr->pidfd, SIGKILL, NULL);
 		petrel_pidfd_wait_exit(cr->pidfd, KILL_WAIT_MS, NULL);
+	} else if (cr->pid > 0) {
+		/* Our own unreaped child: its pid cannot have been reused. */
+		kill(cr->pid, SIGKILL);
 	}
 	if (cr->pid > 0)
 		waitpid(cr->pid, NULL, 0);
@@ -415,6 +418,8 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		goto fail_init;
 	if (o->pid_file && petrel_write_pid_file(o->pid_file, cr->pid, err) < 0)
 		goto fail_init;
+	if (petrel_sync_send(sock, PETREL_SYNC_READY_ACK, 0, NULL, -1, err) < 0)
+		goto fail_init;
 	return 0;
 
 fail_init:
@@ -503,6 +508,7 @@ static int release_init(struct petrel_container *c, struct petrel_error **err)
 		}
 	}
 	text[len] = '\0';
+	/* Only now: the init opens it by name once it is ready. */
 	unlinkat(c->dir_fd, PETREL_EXEC_FIFO, 0);
 	if (len > 0)
 		return petrel_error_set(err, 0, "%s", text);
@@ -556,8 +562,9 @@ static int signal_pid_namespace(struct petrel_container *c, int signum, struct p
 		if (*end || pid <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
-		if (stat(path, &ns) < 0 || ns.st_ino != init_ns.st_ino ||
-		    ns.st_dev != init_ns.st_dev)
+		/* The init is signalled once, through its pidfd, by the caller. */
+		if (pid == c->state->init_pid || stat(path, &ns) < 0 ||
+		    ns.st_ino != init_ns.st_ino || ns.st_dev != init_ns.st_dev)
 			continue;
 		kill((pid_t)pid, signum);
 	}

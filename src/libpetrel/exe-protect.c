@@ -73,6 +73,12 @@ int petrel_run_from_sealed_copy(char **argv, char **envp, struct petrel_error **
 	cleanup_close int copy = memfd_create("petrel", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 	if (copy < 0 && errno == EINVAL)
 		copy = memfd_create("petrel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0 && errno == EACCES)
+		/* vm.memfd_noexec=2 forbids executable memfds. */
+		return petrel_error_errno(err,
+					  "memfd_create for a sealed copy of petrel (make the "
+					  "petrel binary immutable with `chattr +i`, or put it on "
+					  "a read-only mount, to run without the copy)");
 	if (copy < 0)
 		return petrel_error_errno(err, "memfd_create");
 	/* Sized first, so that the copy does not grow page by page. */

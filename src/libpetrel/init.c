@@ -81,14 +81,25 @@ static int enter_namespaces(struct petrel_init *in, struct petrel_error **err)
 		return -1;
 	if (!((flags | in->plan->join_flags) & (CLONE_NEWPID | CLONE_NEWTIME)))
 		return 0;
-	/* The init is a sibling, so that petrel is its parent and reaps it. */
+	/* The init is a sibling, so that petrel is its parent and reaps it.
+	 * It says nothing to petrel before petrel knows its pid: it waits for
+	 * this stage to have sent it (EOF on `go`). */
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return petrel_error_errno(err, "pipe");
 	pid_t pid = petrel_clone(CLONE_PARENT, NULL, NULL, err);
 	if (pid < 0)
 		return -1;
 	if (pid > 0) {
+		close(go[0]);
 		petrel_sync_send(in->sync_fd, PETREL_SYNC_INIT_PID, pid, NULL, -1, NULL);
 		_exit(0);
 	}
+	close(go[1]);
+	char byte;
+	while (read(go[0], &byte, 1) < 0 && errno == EINTR)
+		;
+	close(go[0]);
 	return 0;
 }
 
@@ -338,17 +349,14 @@ static int mark_cloexec_from(unsigned first, struct petrel_error **err)
 /* Only the process's stdio and the fds it is given survive execve. */
 static int prepare_fds(struct petrel_init *in, struct petrel_error **err)
 {
+	/* Everything from 3 + pass_fds on is marked close-on-exec. Below that,
+	 * the caller's fds were inherited without the flag and pass on, while
+	 * any fd of petrel's own that took a free number there was opened
+	 * O_CLOEXEC and closes. */
 	unsigned first = 3 + (unsigned)in->pass_fds;
 	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
 	    mark_cloexec_from(first, err) < 0)
 		return -1;
-	for (int fd = 3; fd < 3 + in->pass_fds; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-		/* Not open when petrel started: an fd of petrel's own. */
-		if (flags >= 0 && !(flags & FD_CLOEXEC) &&
-		    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
-			return petrel_error_errno(err, "pass fd %d", fd);
-	}
 	return 0;
 }
 
@@ -407,8 +415,13 @@ void petrel_init_main(struct petrel_init *in)
 		goto fail;
 
 	/* Created: wait for start. */
+	/* Ready; then wait until petrel has recorded the container: if petrel
+	 * dies before that, nobody could ever find or start this init. */
+	struct petrel_sync_msg ack;
 	if (petrel_sync_send(in->sync_fd, PETREL_SYNC_READY, 0, NULL, -1, &err) < 0)
 		goto fail;
+	if (petrel_sync_expect(in->sync_fd, PETREL_SYNC_READY_ACK, &ack, &err) < 0)
+		_exit(1);
 	close(in->sync_fd);
 	in->sync_fd = -1;
 	int fifo = wait_for_start(in, &err);

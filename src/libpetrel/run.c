@@ -215,13 +215,15 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 	if (f.epfd >= 0)
 		close(f.epfd);
 	petrel_created_release(&cr);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!keep) {
 		struct petrel_error *e = NULL;
 		if (petrel_delete(o->root, o->id, true, &e) < 0)
 			petrel_warn("delete: %s", petrel_error_message(e));
 		petrel_error_free(e);
 	}
+	/* Only now: a signal still pending must not stop petrel before the
+	 * container is deleted. */
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
 
 fail_unblock:

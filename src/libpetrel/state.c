@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,26 @@ static int lock_dir(int fd, const char *id, struct petrel_error **err)
 	return 0;
 }
 
+/* An existing directory whose create died before state.json: nobody holds
+ * its lock (a running create does) and it has no state.json. Removes it and
+ * returns true; false for a live or complete container. */
+static bool remove_if_stale(struct petrel_container *c)
+{
+	int fd = openat(c->root_fd, c->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	bool stale = flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		     faccessat(fd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+	if (stale) {
+		int own = c->dir_fd;
+		c->dir_fd = fd;
+		stale = petrel_container_remove(c, NULL) == 0;
+		c->dir_fd = own;
+	}
+	close(fd);
+	return stale;
+}
+
 int petrel_container_new(const char *root, const char *id, struct petrel_container **out,
 			 struct petrel_error **err)
 {
@@ -84,23 +105,40 @@ int petrel_container_new(const char *root, const char *id, struct petrel_contain
 	c->root_fd = open_root(root, true, err);
 	if (c->root_fd < 0)
 		goto fail;
-	if (mkdirat(c->root_fd, id, 0711) < 0) {
-		if (errno == EEXIST)
-			petrel_error_set(err, 0, "container \"%s\" already exists", id);
-		else
-			petrel_error_errno(err, "create container directory \"%s/%s\"", root, id);
+	/* The directory is made and locked under a private name, then renamed
+	 * into place: a container's directory is never visible unlocked before
+	 * its state.json exists, so one found unlocked without it is stale. */
+	char tmp[32];
+	snprintf(tmp, sizeof(tmp), ".new.%d", getpid());
+	if (mkdirat(c->root_fd, tmp, 0711) < 0) {
+		petrel_error_errno(err, "create container directory \"%s/%s\"", root, tmp);
 		goto fail;
 	}
-	c->dir_fd = openat(c->root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	c->dir_fd = openat(c->root_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	/* 0711 whatever the caller's umask: the container's process, as its
 	 * own user, opens exec.fifo in here. */
 	if (c->dir_fd < 0 || fchmod(c->dir_fd, 0711) < 0) {
-		petrel_error_errno(err, "open container directory \"%s/%s\"", root, id);
-		unlinkat(c->root_fd, id, AT_REMOVEDIR);
+		petrel_error_errno(err, "open container directory \"%s/%s\"", root, tmp);
+		unlinkat(c->root_fd, tmp, AT_REMOVEDIR);
 		goto fail;
 	}
 	if (lock_dir(c->dir_fd, id, err) < 0) {
-		unlinkat(c->root_fd, id, AT_REMOVEDIR);
+		unlinkat(c->root_fd, tmp, AT_REMOVEDIR);
+		goto fail;
+	}
+	int moved = renameat2(c->root_fd, tmp, c->root_fd, id, RENAME_NOREPLACE);
+	int why = moved < 0 ? errno : 0;
+	if (why == EEXIST && remove_if_stale(c)) {
+		moved = renameat2(c->root_fd, tmp, c->root_fd, id, RENAME_NOREPLACE);
+		why = moved < 0 ? errno : 0;
+	}
+	if (moved < 0) {
+		unlinkat(c->root_fd, tmp, AT_REMOVEDIR);
+		if (why == EEXIST)
+			petrel_error_set(err, 0, "container \"%s\" already exists", id);
+		else
+			petrel_error_set(err, why, "create container directory \"%s/%s\"", root,
+					 id);
 		goto fail;
 	}
 	*out = c;
@@ -160,8 +198,14 @@ int petrel_container_open(const char *root, const char *id, bool exclusive,
 		petrel_error_set_quiet(err, ENOENT, "container \"%s\" does not exist", id);
 		goto fail;
 	}
-	if (load_state(c, err) < 0)
+	if (load_state(c, err) < 0) {
+		/* The creator holds the lock until state.json exists: with the
+		 * lock and no state.json, a create died half-way. Its leftovers
+		 * go, so that the id can be used again. */
+		if (exclusive && (*err)->errnum == ENOENT)
+			petrel_container_remove(c, NULL);
 		goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
@@ -174,7 +218,7 @@ fail:
 static int write_atomically(int dir_fd, const char *name, const char *data, size_t len,
 			    struct petrel_error **err)
 {
-	char tmp[64];
+	char tmp[NAME_MAX + 32];
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, getpid());
 	cleanup_close int fd =
 		openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -321,7 +365,12 @@ int petrel_container_list(const char *root, char ***ids, size_t *n, struct petre
 	char **list = NULL;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+		struct stat st;
+		if (e->d_name[0] == '.' ||
+		    (e->d_type != DT_DIR &&
+		     (e->d_type != DT_UNKNOWN ||
+		      fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		      !S_ISDIR(st.st_mode))))
 			continue;
 		if (len == cap) {
 			cap = cap ? cap * 2 : 16;

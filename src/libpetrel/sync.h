@@ -19,6 +19,7 @@ enum petrel_sync_type {
 	PETREL_SYNC_PTY,         /* init -> petrel: the pty master (with an fd) */
 	PETREL_SYNC_SECCOMP,     /* init -> petrel: the notify listener is the init's fd `value` */
 	PETREL_SYNC_READY,       /* init -> petrel: created, waiting for start */
+	PETREL_SYNC_READY_ACK,   /* petrel -> init: state.json and pid file written */
 	PETREL_SYNC_ERROR,       /* either way: text is the message, value errno */
 };
 

@@ -748,4 +748,14 @@ is "pid_file_is_the_only_file_create_leaves_in_its_directory" \
 pt delete pf3 >/dev/null 2>&1
 assert_clean "pid_file"
 
+# A create that died before it wrote state.json leaves a directory nobody
+# holds the lock of: the id can be used again, and delete clears it.
+mkdir -p "$TEST_ROOT/stale-a" "$TEST_ROOT/stale-b"
+run_fg "$EXIT0" stale-a
+is "create_reuses_the_id_of_a_create_that_died" "$rc:$out" "0:hello"
+pt delete stale-b >"$TEST_TMP/stale.out" 2>&1
+is "delete_clears_the_leftovers_of_a_create_that_died" \
+	"$(grep -c 'does not exist' "$TEST_TMP/stale.out"):$(ls -A "$TEST_ROOT" | grep -c stale)" "1:0"
+assert_clean "stale"
+
 tap_done
