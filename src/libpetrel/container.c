@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -321,6 +322,14 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		.listen_fds = count_listen_fds(),
 		.plan = &plan,
 	};
+	/* No more fds than a process may have (and no int overflow below). */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_max != RLIM_INFINITY &&
+	    3 + (rlim_t)in.listen_fds + (rlim_t)o->preserve_fds > nofile.rlim_max) {
+		petrel_error_set(err, 0, "--preserve-fds %d: more fds than the limit of %llu",
+				 o->preserve_fds, (unsigned long long)nofile.rlim_max);
+		goto fail_plan;
+	}
 	in.pass_fds = in.listen_fds + o->preserve_fds;
 	in.stage1 = plan.join_flags != 0 || (plan.new_flags & CLONE_NEWTIME);
 	if (validate_for_create(o, spec, &plan, foreground, err) < 0 ||
@@ -424,6 +433,10 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 
 fail_init:
 	kill_init(cr);
+	/* The spec goes on to delete after a failed create: poststop hooks
+	 * run, as warnings. */
+	run_hooks_warn(c, "poststop", spec->hooks ? spec->hooks->poststop : NULL,
+		       spec->hooks ? spec->hooks->poststop_len : 0, PETREL_STATUS_STOPPED);
 	goto fail_dir;
 fail_fds:
 	if (in.console_fd >= 0)

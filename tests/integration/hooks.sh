@@ -482,6 +482,20 @@ is "delete_removes_the_container_despite_a_failing_poststop_hook" "$(leftovers)"
 is "poststop_hooks_after_a_failing_one_still_run" "$(cat "$LOG/order")" "second-poststop"
 pt delete --force warn >/dev/null 2>&1
 
+# A failed create goes on to delete, as the spec's lifecycle says: the
+# poststop hooks run (with status stopped), and nothing is left.
+B=$TEST_TMP/create-fails-poststop
+hook_bundle "$B"
+reset_log
+add_hook "$B" createRuntime "$(failing_hook createRuntime 4)"
+add_hook "$B" poststop '{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$LOG"'/poststop.state"], "env": ["PATH='"$HOST_PATH"'"]}'
+pt create --bundle "$B" cfp >"$TEST_TMP/cfp.out" 2>&1 </dev/null
+rc=$?
+is "failed_create_fails" "$rc" 1
+like "failed_create_runs_poststop_hooks_with_status_stopped" \
+	"$(cat "$LOG/poststop.state" 2>/dev/null)" '"status":"stopped"'
+is "failed_create_with_poststop_leaves_nothing" "$(leftovers)" ""
+
 is "host_mounts_unchanged" "$(outside_mounts)" "$mounts_before"
 is "nothing_left_behind" "$(leftovers)" ""
 tap_done
