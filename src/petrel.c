@@ -3,6 +3,7 @@
  * `petrel: <command>: <what failed>: <why>`. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,12 @@ int main(int argc, char **argv, char **envp)
 	struct petrel_error *err = NULL;
 	int nargs = 0;
 	bool help = false;
+	/* fds 0-2 are always open, so that none of petrel's own fds (a sync
+	 * socket, a console socket) takes their number and is later replaced
+	 * by the container's stdio. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return 1;
 	/* The parsers reorder argv; a re-exec needs it as it came. */
 	char *original_argv[argc + 1];
 	memcpy(original_argv, argv, (size_t)(argc + 1) * sizeof(char *));

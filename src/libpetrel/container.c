@@ -210,6 +210,11 @@ static int serve_init(struct petrel_created *cr, const struct oci_spec *spec,
 		int fd = -1;
 		if (petrel_sync_recv(sock, &msg, &fd, err) < 0)
 			return -1;
+		/* Only a pty comes with an fd; any other is not kept. */
+		if (fd >= 0 && msg.type != PETREL_SYNC_PTY) {
+			close(fd);
+			fd = -1;
+		}
 		switch (msg.type) {
 		case PETREL_SYNC_USERMAP:
 			if (petrel_ns_write_id_maps(msg.value, spec->linux, err) < 0)
