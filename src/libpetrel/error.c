@@ -39,24 +39,29 @@ static int set_message(struct petrel_error **err, int errnum, char *msg)
 	return -1;
 }
 
-int petrel_error_set(struct petrel_error **err, int errnum, const char *fmt, ...)
+/* The formatted message, NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap)
 {
 	char *msg = NULL;
-	va_list ap;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
+	return msg;
+}
+
+int petrel_error_set(struct petrel_error **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = vformat(fmt, ap);
 	va_end(ap);
 	return set_message(err, errnum, msg);
 }
 
 int petrel_error_set_quiet(struct petrel_error **err, int errnum, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = vformat(fmt, ap);
 	va_end(ap);
 	set_message(err, errnum, msg);
 	if (err && *err && *err != &out_of_memory)
@@ -73,11 +78,10 @@ int petrel_error_prefix(struct petrel_error **err, const char *fmt, ...)
 {
 	if (err == NULL || *err == NULL || *err == &out_of_memory)
 		return -1;
-	char *context = NULL, *msg = NULL;
+	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&context, fmt, ap) < 0)
-		context = NULL;
+	char *context = vformat(fmt, ap);
 	va_end(ap);
 	if (context && asprintf(&msg, "%s: %s", context, (*err)->msg) >= 0) {
 		free((*err)->msg);
