@@ -40,6 +40,7 @@ static int set_message(struct petrel_error **err, int errnum, char *msg)
 }
 
 /* The formatted message, NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static char *vformat(const char *fmt, va_list ap)
 {
 	char *msg = NULL;
