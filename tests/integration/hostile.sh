@@ -15,22 +15,8 @@
 
 . "$(dirname "$0")/../lib/integration.sh" hostile_rootfs_integration
 
-finish() {
-	local id m
-	for id in $(pt list -q 2>/dev/null); do
-		pt delete --force "$id" >/dev/null 2>&1
-	done
-	grep -F " $TEST_TMP" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-		while read -r m; do umount -l "$m"; done
-	cleanup_all
-}
-trap finish EXIT
+trap cleanup_all EXIT
 
-# The containers' state directories under --root (petrel's own entries
-# start with a dot).
-state_dirs() {
-	find "$TEST_ROOT" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null
-}
 umask 022
 cd / || exit 1
 
@@ -38,8 +24,7 @@ cd / || exit 1
 # the symlinks aim at, a shared tmpfs in it: with rootfsPropagation
 # "rshared" the container's copy of OUT stays its peer, so a mount that
 # escaped the rootfs would show on the host.
-mount --bind "$TEST_TMP" "$TEST_TMP" && mount --make-private "$TEST_TMP" &&
-	mount --make-shared "$TEST_TMP" || exit 1
+share_test_dir || exit 1
 OUT=$TEST_TMP/outside
 mkdir -p "$OUT" && mount -t tmpfs -o size=4m petrel-outside "$OUT" || exit 1
 mkdir -p "$OUT"/{hostdir,rodir}

@@ -14,24 +14,8 @@
 
 . "$(dirname "$0")/../lib/integration.sh" mounts_integration
 
-finish() {
-	local id m
-	for id in $(pt list -q 2>/dev/null); do
-		pt delete --force "$id" >/dev/null 2>&1
-	done
-	# What the test mounted on the host, deepest first; never rm -rf
-	# through a mount.
-	grep -F " $TEST_TMP" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-		while read -r m; do umount -l "$m"; done
-	cleanup_all
-}
-trap finish EXIT
+trap cleanup_all EXIT
 
-# The containers' state directories under --root (petrel's own entries
-# start with a dot).
-state_dirs() {
-	find "$TEST_ROOT" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null
-}
 umask 022
 # Relative paths must be taken from the bundle, never from the cwd.
 cd / || exit 1
@@ -39,8 +23,7 @@ cd / || exit 1
 # The test directory is a mount of its own, shared with nothing but the
 # containers made here (as / is on a systemd host): what crosses between the
 # host and a container is then visible.
-mount --bind "$TEST_TMP" "$TEST_TMP" && mount --make-private "$TEST_TMP" &&
-	mount --make-shared "$TEST_TMP" || exit 1
+share_test_dir || exit 1
 H=$TEST_TMP/host
 mkdir -p "$H"/{tree/sub,tree/rosub,tree/flagsub,rosrc,rw-src,flags,symdir,dirsrc} \
 	"$H"/{ovl/lower,ovl/upper,ovl/work,shared,idmap/dir}

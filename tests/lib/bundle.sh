@@ -84,16 +84,33 @@ host_mounts() {
 	awk '{print $5}' /proc/self/mountinfo | sort
 }
 
-# cleanup_all: deletes every container under the test's root and removes
-# the temporary directory.
+# cleanup_all: deletes every container under the test's root, unmounts
+# what the test mounted under its temporary directory (deepest first: never
+# rm -rf through a mount) and removes the directory.
 cleanup_all() {
-	local id
+	local id m
 	if [ -d "$TEST_ROOT" ]; then
 		for id in $(pt list -q 2>/dev/null); do
 			pt delete --force "$id" >/dev/null 2>&1
 		done
 	fi
+	grep -F " $TEST_TMP" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+		while read -r m; do umount -l "$m"; done
 	rm -rf "$TEST_TMP"
+}
+
+# share_test_dir: makes the temporary directory a shared mount of its own,
+# peer of nothing on the host, so that what crosses between the host and a
+# container through it is visible to the test.
+share_test_dir() {
+	mount --bind "$TEST_TMP" "$TEST_TMP" && mount --make-private "$TEST_TMP" &&
+		mount --make-shared "$TEST_TMP"
+}
+
+# state_dirs: the containers' state directories under --root (petrel's own
+# entries start with a dot).
+state_dirs() {
+	find "$TEST_ROOT" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null
 }
 
 # leftovers: prints what a test left behind (state dirs, mounts of the test
