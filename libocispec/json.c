@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,6 +376,20 @@ static int parse_integer(struct conv *c, const struct jnode *node, bool is_signe
 	return 0;
 }
 
+/* Any JSON number; one beyond the range of a double is refused, as Go's
+ * encoding/json refuses it for a float64 field. */
+static int parse_double(struct conv *c, const struct jnode *node, double *out)
+{
+	if (node->type != J_NUMBER)
+		return conv_error(c, "expected number, got %s", jtype_name(node));
+	char *end = NULL;
+	double v = strtod(node->text, &end);
+	if (*end || isinf(v))
+		return conv_error(c, "number %s out of range for float64", node->text);
+	*out = v;
+	return 0;
+}
+
 static int convert_object(struct conv *c, const struct ocispec_type *type, const struct jnode *node,
 			  void *obj);
 static void free_members(const struct ocispec_type *type, void *obj);
@@ -432,6 +447,10 @@ static int convert_scalar(struct conv *c, const struct ocispec_field *f, const s
 		if (parse_integer(c, node, false, 0, UINT16_MAX, "uint16", &u) < 0)
 			return -1;
 		*(uint16_t *)p = (uint16_t)u;
+		break;
+	case OCI_KIND_DOUBLE:
+		if (parse_double(c, node, p) < 0)
+			return -1;
 		break;
 	default:
 		return conv_error(c, "internal error: kind %d is not a scalar", (int)f->kind);
@@ -492,6 +511,28 @@ static int convert_uint32_array(struct conv *c, const struct ocispec_field *f,
 		items[i] = (uint32_t)v;
 	}
 	*(uint32_t **)member(obj, f->offset) = items;
+	*(size_t *)member(obj, f->aux_offset) = node->n;
+	return 0;
+}
+
+static int convert_uint64_array(struct conv *c, const struct ocispec_field *f,
+				const struct jnode *node, void *obj)
+{
+	if (expect(c, node, J_ARRAY, "array of integers") < 0)
+		return -1;
+	uint64_t *items = alloc_elements(node->n, sizeof(uint64_t));
+	if (items == NULL)
+		return conv_error(c, "out of memory");
+	for (size_t i = 0; i < node->n; i++) {
+		size_t saved = path_push(&c->path, "[%zu]", i);
+		int r = parse_integer(c, node->items[i], false, 0, UINT64_MAX, "uint64", &items[i]);
+		path_pop(&c->path, saved);
+		if (r < 0) {
+			free(items);
+			return -1;
+		}
+	}
+	*(uint64_t **)member(obj, f->offset) = items;
 	*(size_t *)member(obj, f->aux_offset) = node->n;
 	return 0;
 }
@@ -625,6 +666,40 @@ static int convert_object_map(struct conv *c, const struct ocispec_field *f,
 	return 0;
 }
 
+static int convert_uint64_map(struct conv *c, const struct ocispec_field *f,
+			      const struct jnode *node, void *obj)
+{
+	if (expect(c, node, J_OBJECT, "object of integers") < 0)
+		return -1;
+	uint64_t *values = alloc_elements(node->n, sizeof(uint64_t));
+	char **keys = alloc_elements(node->n, sizeof(char *));
+	size_t len = 0;
+	int r = 0;
+	if (values == NULL || keys == NULL)
+		r = conv_error(c, "out of memory");
+	for (size_t i = 0; r == 0 && i < node->n; i++) {
+		ssize_t at = find_key(keys, len, node->keys[i]);
+		size_t slot = at >= 0 ? (size_t)at : len;
+		size_t saved = path_push(&c->path, "[\"%s\"]", node->keys[i]);
+		r = parse_integer(c, node->items[i], false, 0, UINT64_MAX, "uint64", &values[slot]);
+		path_pop(&c->path, saved);
+		if (r == 0 && at < 0) {
+			keys[len++] = strdup(node->keys[i]);
+			if (keys[len - 1] == NULL)
+				r = conv_error(c, "out of memory");
+		}
+	}
+	if (r < 0) {
+		free(values);
+		free_string_list(keys, len);
+		return -1;
+	}
+	*(uint64_t **)member(obj, f->offset) = values;
+	*(char ***)member(obj, f->keys_offset) = keys;
+	*(size_t *)member(obj, f->aux_offset) = len;
+	return 0;
+}
+
 static void free_field(const struct ocispec_field *f, void *obj);
 
 static int convert_field(struct conv *c, const struct ocispec_field *f, const struct jnode *node,
@@ -641,6 +716,7 @@ static int convert_field(struct conv *c, const struct ocispec_field *f, const st
 	case OCI_KIND_INT32:
 	case OCI_KIND_UINT32:
 	case OCI_KIND_UINT16:
+	case OCI_KIND_DOUBLE:
 		return convert_scalar(c, f, node, obj);
 	case OCI_KIND_OBJECT: {
 		void *sub = calloc(1, f->sub->size);
@@ -662,8 +738,12 @@ static int convert_field(struct conv *c, const struct ocispec_field *f, const st
 		return convert_string_array(c, f, node, obj);
 	case OCI_KIND_UINT32_ARRAY:
 		return convert_uint32_array(c, f, node, obj);
+	case OCI_KIND_UINT64_ARRAY:
+		return convert_uint64_array(c, f, node, obj);
 	case OCI_KIND_STRING_MAP:
 		return convert_string_map(c, f, node, obj);
+	case OCI_KIND_UINT64_MAP:
+		return convert_uint64_map(c, f, node, obj);
 	}
 	return conv_error(c, "internal error: unknown kind %d", (int)f->kind);
 }
@@ -678,6 +758,7 @@ static bool field_present(const struct ocispec_field *f, const void *obj)
 	case OCI_KIND_INT32:
 	case OCI_KIND_UINT32:
 	case OCI_KIND_UINT16:
+	case OCI_KIND_DOUBLE:
 		return *(const bool *)((const char *)obj + f->aux_offset);
 	default:
 		return *(void *const *)p != NULL;
@@ -754,8 +835,17 @@ static void free_field(const struct ocispec_field *f, void *obj)
 		*(size_t *)member(obj, f->aux_offset) = 0;
 		break;
 	case OCI_KIND_UINT32_ARRAY:
-		free(*(uint32_t **)p);
-		*(uint32_t **)p = NULL;
+	case OCI_KIND_UINT64_ARRAY:
+		free(*(void **)p);
+		*(void **)p = NULL;
+		*(size_t *)member(obj, f->aux_offset) = 0;
+		break;
+	case OCI_KIND_UINT64_MAP:
+		free(*(uint64_t **)p);
+		*(uint64_t **)p = NULL;
+		free_string_list(*(char ***)member(obj, f->keys_offset),
+				 *(size_t *)member(obj, f->aux_offset));
+		*(char ***)member(obj, f->keys_offset) = NULL;
 		*(size_t *)member(obj, f->aux_offset) = 0;
 		break;
 	case OCI_KIND_STRING_MAP:
@@ -882,13 +972,45 @@ static int gen_unsigned(yajl_gen g, uint64_t v)
 	return yajl_gen_number(g, buf, (size_t)n) == yajl_gen_status_ok ? 0 : -1;
 }
 
+/* A double as Go's encoding/json writes a float64: the shortest digits that
+ * read back as the same value, without an exponent from 1e-6 up to 1e21 and
+ * with a short one ("1e-7", "1e+21") outside; NaN and infinities have no
+ * JSON form and are refused. */
+static int gen_double(yajl_gen g, double v)
+{
+	char buf[64];
+	if (!isfinite(v))
+		return -1;
+	int digits = 1;
+	for (; digits < 17; digits++) {
+		snprintf(buf, sizeof(buf), "%.*e", digits - 1, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*e", digits - 1, v);
+	int exponent = atoi(strchr(buf, 'e') + 1);
+	double magnitude = v < 0 ? -v : v;
+	if (magnitude == 0 || (magnitude >= 1e-6 && magnitude < 1e21)) {
+		int decimals = digits - 1 - exponent;
+		snprintf(buf, sizeof(buf), "%.*f", decimals > 0 ? decimals : 0, v);
+	} else {
+		/* C writes at least two exponent digits; Go drops a leading zero
+		 * from a negative one. */
+		char *e = strchr(buf, 'e');
+		if (e[1] == '-' && e[2] == '0' && e[3] != '\0')
+			memmove(e + 2, e + 3, strlen(e + 3) + 1);
+	}
+	return yajl_gen_number(g, buf, strlen(buf)) == yajl_gen_status_ok ? 0 : -1;
+}
+
 static int gen_value(yajl_gen g, const struct ocispec_field *f, const void *obj)
 {
 	const void *p = (const char *)obj + f->offset;
 	size_t n = 0;
 	int r = 0;
 	if (f->kind == OCI_KIND_OBJECT_ARRAY || f->kind == OCI_KIND_OBJECT_MAP ||
-	    f->kind == OCI_KIND_STRING_ARRAY || f->kind == OCI_KIND_UINT32_ARRAY)
+	    f->kind == OCI_KIND_STRING_ARRAY || f->kind == OCI_KIND_UINT32_ARRAY ||
+	    f->kind == OCI_KIND_UINT64_ARRAY || f->kind == OCI_KIND_UINT64_MAP)
 		n = *(const size_t *)((const char *)obj + f->aux_offset);
 	switch (f->kind) {
 	case OCI_KIND_STRING:
@@ -905,6 +1027,8 @@ static int gen_value(yajl_gen g, const struct ocispec_field *f, const void *obj)
 		return gen_unsigned(g, *(const uint32_t *)p);
 	case OCI_KIND_UINT16:
 		return gen_unsigned(g, *(const uint16_t *)p);
+	case OCI_KIND_DOUBLE:
+		return gen_double(g, *(const double *)p);
 	case OCI_KIND_OBJECT:
 		return gen_object(g, f->sub, *(void *const *)p);
 	case OCI_KIND_OBJECT_ARRAY: {
@@ -941,6 +1065,26 @@ static int gen_value(yajl_gen g, const struct ocispec_field *f, const void *obj)
 		for (size_t i = 0; r == 0 && i < n; i++)
 			r = gen_unsigned(g, items[i]);
 		yajl_gen_array_close(g);
+		return r;
+	}
+	case OCI_KIND_UINT64_ARRAY: {
+		const uint64_t *items = *(const uint64_t *const *)p;
+		yajl_gen_array_open(g);
+		for (size_t i = 0; r == 0 && i < n; i++)
+			r = gen_unsigned(g, items[i]);
+		yajl_gen_array_close(g);
+		return r;
+	}
+	case OCI_KIND_UINT64_MAP: {
+		const uint64_t *values = *(const uint64_t *const *)p;
+		char *const *keys = *(char *const *const *)((const char *)obj + f->keys_offset);
+		yajl_gen_map_open(g);
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			r = gen_string(g, keys[i]);
+			if (r == 0)
+				r = gen_unsigned(g, values[i]);
+		}
+		yajl_gen_map_close(g);
 		return r;
 	}
 	case OCI_KIND_STRING_MAP: {

@@ -14,12 +14,15 @@ enum ocispec_kind {
 	OCI_KIND_INT32,
 	OCI_KIND_UINT32,
 	OCI_KIND_UINT16,
+	OCI_KIND_DOUBLE,
 	OCI_KIND_OBJECT,
 	OCI_KIND_OBJECT_ARRAY,
 	OCI_KIND_OBJECT_MAP,
 	OCI_KIND_STRING_ARRAY,
 	OCI_KIND_UINT32_ARRAY,
+	OCI_KIND_UINT64_ARRAY,
 	OCI_KIND_STRING_MAP,
+	OCI_KIND_UINT64_MAP,
 };
 
 struct ocispec_field {
@@ -28,7 +31,7 @@ struct ocispec_field {
 	unsigned flags;
 	size_t offset;      /* the value, or the array/map pointer */
 	size_t aux_offset;  /* has_<name> for scalars, <name>_len for arrays and maps */
-	size_t keys_offset; /* <name>_keys for object maps */
+	size_t keys_offset; /* <name>_keys for object and uint64 maps */
 	const struct ocispec_type *sub;
 };
 

@@ -1,7 +1,8 @@
 /* libocispec: typed C model of the runtime spec's JSON documents (config.json,
- * state.json, the exec process JSON, features.json), generated from the field
- * lists in spec-fields.h. Callers see structs and these functions; JSON and
- * yajl stay inside this directory. */
+ * state.json, the exec process JSON, features.json) and of petrel's own (its
+ * state record, the `events` lines), generated from the field lists in
+ * spec-fields.h. Callers see structs and these functions; JSON and yajl stay
+ * inside this directory. */
 #ifndef OCISPEC_H
 #define OCISPEC_H
 
@@ -39,6 +40,9 @@ struct oci_string_map {
 #define OCI_MEMBER_UINT16(c, s)                                                                    \
 	uint16_t c;                                                                                \
 	bool has_##c;
+#define OCI_MEMBER_DOUBLE(c, s)                                                                    \
+	double c;                                                                                  \
+	bool has_##c;
 #define OCI_MEMBER_OBJECT(c, s) struct oci_##s *c;
 #define OCI_MEMBER_OBJECT_ARRAY(c, s)                                                              \
 	struct oci_##s *c;                                                                         \
@@ -53,7 +57,15 @@ struct oci_string_map {
 #define OCI_MEMBER_UINT32_ARRAY(c, s)                                                              \
 	uint32_t *c;                                                                               \
 	size_t c##_len;
+#define OCI_MEMBER_UINT64_ARRAY(c, s)                                                              \
+	uint64_t *c;                                                                               \
+	size_t c##_len;
 #define OCI_MEMBER_STRING_MAP(c, s) struct oci_string_map *c;
+/* A JSON object of integers: values and keys side by side, in document order. */
+#define OCI_MEMBER_UINT64_MAP(c, s)                                                                \
+	uint64_t *c;                                                                               \
+	char **c##_keys;                                                                           \
+	size_t c##_len;
 #define OCI_MEMBER(T, kind, c, j, s, flags) OCI_MEMBER_##kind(c, s)
 
 #define OCI_DECLARE_STRUCT(name)                                                                   \
@@ -104,6 +116,8 @@ OCI_DECLARE_DOCUMENT(features)
 OCI_DECLARE_DOCUMENT(container_process_state)
 OCI_DECLARE_DOCUMENT(log_entry)
 OCI_DECLARE_DOCUMENT(petrel_state)
+OCI_DECLARE_DOCUMENT(resources)
+OCI_DECLARE_DOCUMENT(event)
 #undef OCI_DECLARE_DOCUMENT
 
 /* Spec versions petrel reads: any 1.x.y. */

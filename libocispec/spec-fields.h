@@ -3,9 +3,10 @@
  *   F(T, KIND, c_name, "jsonName", subtype, flags)
  * Adding a spec field is adding one line here; the C struct member, the
  * parser, the serializer and the destructor all follow from it.
- * KIND is one of STRING BOOL INT64 UINT64 INT32 UINT32 UINT16 OBJECT
- * OBJECT_ARRAY OBJECT_MAP STRING_ARRAY UINT32_ARRAY STRING_MAP; subtype names
- * the nested object type for OBJECT* kinds and is `_` otherwise. */
+ * KIND is one of STRING BOOL INT64 UINT64 INT32 UINT32 UINT16 DOUBLE OBJECT
+ * OBJECT_ARRAY OBJECT_MAP STRING_ARRAY UINT32_ARRAY UINT64_ARRAY STRING_MAP
+ * UINT64_MAP; subtype names the nested object type for OBJECT* kinds and is
+ * `_` otherwise. */
 #ifndef OCISPEC_SPEC_FIELDS_H
 #define OCISPEC_SPEC_FIELDS_H
 
@@ -310,7 +311,23 @@
 	F(T, STRING, created, "created", _, OCI_REQUIRED)                                          \
 	F(T, UINT32, owner_uid, "ownerUid", _, 0)                                                  \
 	F(T, STRING_MAP, annotations, "annotations", _, 0)                                         \
-	F(T, OBJECT, hooks, "hooks", hooks, 0)
+	F(T, OBJECT, hooks, "hooks", hooks, 0)                                                     \
+	F(T, OBJECT, process, "process", process, 0)                                               \
+	F(T, BOOL, no_pivot, "noPivot", _, 0)                                                      \
+	F(T, OBJECT, cgroup, "cgroup", petrel_cgroup_state, 0)
+
+/* Where a container's cgroup is: the driver that made it and, per
+ * hierarchy, the directory and the first directory of its path that petrel
+ * created (removed on delete, down to it). */
+#define OCI_FIELDS_petrel_cgroup_state(F, T)                                                       \
+	F(T, STRING, driver, "driver", _, OCI_REQUIRED)                                            \
+	F(T, STRING, unit, "unit", _, 0)                                                           \
+	F(T, OBJECT_ARRAY, dirs, "dirs", petrel_cgroup_dir, 0)
+
+#define OCI_FIELDS_petrel_cgroup_dir(F, T)                                                         \
+	F(T, STRING, controllers, "controllers", _, OCI_REQUIRED)                                  \
+	F(T, STRING, path, "path", _, OCI_REQUIRED)                                                \
+	F(T, STRING, created_from, "createdFrom", _, 0)
 
 /* One line of `--log-format json`, as runc writes it (logrus field order). */
 #define OCI_FIELDS_log_entry(F, T)                                                                 \
@@ -370,6 +387,135 @@
 
 #define OCI_FIELDS_features_mount_extensions(F, T) F(T, OBJECT, idmap, "idmap", features_enabled, 0)
 
+/* ------------------------------------------------------------ petrel events */
+
+/* One line of `events`, as runc prints it (its types/events.go). runc omits
+ * many zero values (omitempty, omitzero): the code that fills these leaves
+ * has_<name> false, or an object NULL, where runc would leave it out. */
+#define OCI_FIELDS_event(F, T)                                                                     \
+	F(T, STRING, type, "type", _, OCI_REQUIRED)                                                \
+	F(T, STRING, id, "id", _, OCI_REQUIRED)                                                    \
+	F(T, OBJECT, data, "data", event_stats, 0)
+
+#define OCI_FIELDS_event_stats(F, T)                                                               \
+	F(T, OBJECT, cpu, "cpu", event_cpu, 0)                                                     \
+	F(T, OBJECT, cpuset, "cpuset", event_cpuset, 0)                                            \
+	F(T, OBJECT, memory, "memory", event_memory, 0)                                            \
+	F(T, OBJECT, pids, "pids", event_pids, 0)                                                  \
+	F(T, OBJECT, blkio, "blkio", event_blkio, 0)                                               \
+	F(T, OBJECT_MAP, hugetlb, "hugetlb", event_hugetlb, 0)                                     \
+	F(T, OBJECT, intel_rdt, "intel_rdt", event_intel_rdt, 0)                                   \
+	F(T, OBJECT_ARRAY, network_interfaces, "network_interfaces", event_network_interface, 0)
+
+#define OCI_FIELDS_event_cpu(F, T)                                                                 \
+	F(T, OBJECT, usage, "usage", event_cpu_usage, 0)                                           \
+	F(T, OBJECT, throttling, "throttling", event_throttling, 0)                                \
+	F(T, OBJECT, psi, "psi", event_psi_stats, 0)
+
+/* Nanoseconds. */
+#define OCI_FIELDS_event_cpu_usage(F, T)                                                           \
+	F(T, UINT64, total, "total", _, 0)                                                         \
+	F(T, UINT64_ARRAY, percpu, "percpu", _, 0)                                                 \
+	F(T, UINT64_ARRAY, percpu_kernel, "percpu_kernel", _, 0)                                   \
+	F(T, UINT64_ARRAY, percpu_user, "percpu_user", _, 0)                                       \
+	F(T, UINT64, kernel, "kernel", _, 0)                                                       \
+	F(T, UINT64, user, "user", _, 0)
+
+#define OCI_FIELDS_event_throttling(F, T)                                                          \
+	F(T, UINT64, periods, "periods", _, 0)                                                     \
+	F(T, UINT64, throttled_periods, "throttledPeriods", _, 0)                                  \
+	F(T, UINT64, throttled_time, "throttledTime", _, 0)
+
+/* Pressure stall information (cgroup v2 <controller>.pressure). */
+#define OCI_FIELDS_event_psi_stats(F, T)                                                           \
+	F(T, OBJECT, some, "some", event_psi_data, 0)                                              \
+	F(T, OBJECT, full, "full", event_psi_data, 0)
+
+#define OCI_FIELDS_event_psi_data(F, T)                                                            \
+	F(T, DOUBLE, avg10, "avg10", _, 0)                                                         \
+	F(T, DOUBLE, avg60, "avg60", _, 0)                                                         \
+	F(T, DOUBLE, avg300, "avg300", _, 0)                                                       \
+	F(T, UINT64, total, "total", _, 0)
+
+#define OCI_FIELDS_event_cpuset(F, T)                                                              \
+	F(T, UINT32_ARRAY, cpus, "cpus", _, 0)                                                     \
+	F(T, UINT64, cpu_exclusive, "cpu_exclusive", _, 0)                                         \
+	F(T, UINT32_ARRAY, mems, "mems", _, 0)                                                     \
+	F(T, UINT64, mem_hardwall, "mem_hardwall", _, 0)                                           \
+	F(T, UINT64, mem_exclusive, "mem_exclusive", _, 0)                                         \
+	F(T, UINT64, memory_migrate, "memory_migrate", _, 0)                                       \
+	F(T, UINT64, memory_spread_page, "memory_spread_page", _, 0)                               \
+	F(T, UINT64, memory_spread_slab, "memory_spread_slab", _, 0)                               \
+	F(T, UINT64, memory_pressure, "memory_pressure", _, 0)                                     \
+	F(T, UINT64, sched_load_balance, "sched_load_balance", _, 0)                               \
+	F(T, INT64, sched_relax_domain_level, "sched_relax_domain_level", _, 0)
+
+/* Bytes; raw is memory.stat as it is. */
+#define OCI_FIELDS_event_memory(F, T)                                                              \
+	F(T, UINT64, cache, "cache", _, 0)                                                         \
+	F(T, OBJECT, usage, "usage", event_memory_entry, 0)                                        \
+	F(T, OBJECT, swap, "swap", event_memory_entry, 0)                                          \
+	F(T, OBJECT, kernel, "kernel", event_memory_entry, 0)                                      \
+	F(T, OBJECT, kernel_tcp, "kernelTCP", event_memory_entry, 0)                               \
+	F(T, UINT64_MAP, raw, "raw", _, 0)                                                         \
+	F(T, OBJECT, psi, "psi", event_psi_stats, 0)
+
+#define OCI_FIELDS_event_memory_entry(F, T)                                                        \
+	F(T, UINT64, limit, "limit", _, 0)                                                         \
+	F(T, UINT64, usage, "usage", _, 0)                                                         \
+	F(T, UINT64, max, "max", _, 0)                                                             \
+	F(T, UINT64, failcnt, "failcnt", _, 0)
+
+#define OCI_FIELDS_event_pids(F, T)                                                                \
+	F(T, UINT64, current, "current", _, 0)                                                     \
+	F(T, UINT64, limit, "limit", _, 0)
+
+#define OCI_FIELDS_event_blkio(F, T)                                                               \
+	F(T, OBJECT_ARRAY, io_service_bytes_recursive, "ioServiceBytesRecursive",                  \
+	  event_blkio_entry, 0)                                                                    \
+	F(T, OBJECT_ARRAY, io_serviced_recursive, "ioServicedRecursive", event_blkio_entry, 0)     \
+	F(T, OBJECT_ARRAY, io_queue_recursive, "ioQueueRecursive", event_blkio_entry, 0)           \
+	F(T, OBJECT_ARRAY, io_service_time_recursive, "ioServiceTimeRecursive", event_blkio_entry, \
+	  0)                                                                                       \
+	F(T, OBJECT_ARRAY, io_wait_time_recursive, "ioWaitTimeRecursive", event_blkio_entry, 0)    \
+	F(T, OBJECT_ARRAY, io_merged_recursive, "ioMergedRecursive", event_blkio_entry, 0)         \
+	F(T, OBJECT_ARRAY, io_time_recursive, "ioTimeRecursive", event_blkio_entry, 0)             \
+	F(T, OBJECT_ARRAY, sectors_recursive, "sectorsRecursive", event_blkio_entry, 0)            \
+	F(T, OBJECT, psi, "psi", event_psi_stats, 0)
+
+#define OCI_FIELDS_event_blkio_entry(F, T)                                                         \
+	F(T, UINT64, major, "major", _, 0)                                                         \
+	F(T, UINT64, minor, "minor", _, 0)                                                         \
+	F(T, STRING, op, "op", _, 0)                                                               \
+	F(T, UINT64, value, "value", _, 0)
+
+/* One page size ("2MB"); bytes. */
+#define OCI_FIELDS_event_hugetlb(F, T)                                                             \
+	F(T, UINT64, usage, "usage", _, 0)                                                         \
+	F(T, UINT64, max, "max", _, 0)                                                             \
+	F(T, UINT64, failcnt, "failcnt", _, 0)
+
+/* runc's Intel RDT statistics; petrel fills none (an empty object, as runc
+ * prints for a container without RDT). */
+#define OCI_FIELDS_event_intel_rdt(F, T)                                                           \
+	F(T, STRING, l3_cache_schema_root, "l3_cache_schema_root", _, 0)                           \
+	F(T, STRING, l3_cache_schema, "l3_cache_schema", _, 0)                                     \
+	F(T, STRING, mem_bw_schema_root, "mem_bw_schema_root", _, 0)                               \
+	F(T, STRING, mem_bw_schema, "mem_bw_schema", _, 0)                                         \
+	F(T, STRING_ARRAY, schemata, "schemata", _, 0)
+
+/* runc names these members as Go does, without json tags. */
+#define OCI_FIELDS_event_network_interface(F, T)                                                   \
+	F(T, STRING, name, "Name", _, 0)                                                           \
+	F(T, UINT64, rx_bytes, "RxBytes", _, 0)                                                    \
+	F(T, UINT64, rx_packets, "RxPackets", _, 0)                                                \
+	F(T, UINT64, rx_errors, "RxErrors", _, 0)                                                  \
+	F(T, UINT64, rx_dropped, "RxDropped", _, 0)                                                \
+	F(T, UINT64, tx_bytes, "TxBytes", _, 0)                                                    \
+	F(T, UINT64, tx_packets, "TxPackets", _, 0)                                                \
+	F(T, UINT64, tx_errors, "TxErrors", _, 0)                                                  \
+	F(T, UINT64, tx_dropped, "TxDropped", _, 0)
+
 /* Every object type above, so declarations and tables are generated for all. */
 #define OCI_ALL_TYPES(X)                                                                           \
 	X(spec)                                                                                    \
@@ -413,6 +559,8 @@
 	X(container_process_state)                                                                 \
 	X(log_entry)                                                                               \
 	X(petrel_state)                                                                            \
+	X(petrel_cgroup_state)                                                                     \
+	X(petrel_cgroup_dir)                                                                       \
 	X(features)                                                                                \
 	X(features_linux)                                                                          \
 	X(features_cgroup)                                                                         \
@@ -420,6 +568,22 @@
 	X(features_enabled)                                                                        \
 	X(features_intel_rdt)                                                                      \
 	X(features_memory_policy)                                                                  \
-	X(features_mount_extensions)
+	X(features_mount_extensions)                                                               \
+	X(event)                                                                                   \
+	X(event_stats)                                                                             \
+	X(event_cpu)                                                                               \
+	X(event_cpu_usage)                                                                         \
+	X(event_throttling)                                                                        \
+	X(event_psi_stats)                                                                         \
+	X(event_psi_data)                                                                          \
+	X(event_cpuset)                                                                            \
+	X(event_memory)                                                                            \
+	X(event_memory_entry)                                                                      \
+	X(event_pids)                                                                              \
+	X(event_blkio)                                                                             \
+	X(event_blkio_entry)                                                                       \
+	X(event_hugetlb)                                                                           \
+	X(event_intel_rdt)                                                                         \
+	X(event_network_interface)
 
 #endif

@@ -19,13 +19,16 @@
 #define OCI_SHAPE_INT32(T, c, s) OCI_AUX_HAS(T, c), 0, NULL
 #define OCI_SHAPE_UINT32(T, c, s) OCI_AUX_HAS(T, c), 0, NULL
 #define OCI_SHAPE_UINT16(T, c, s) OCI_AUX_HAS(T, c), 0, NULL
+#define OCI_SHAPE_DOUBLE(T, c, s) OCI_AUX_HAS(T, c), 0, NULL
 #define OCI_SHAPE_OBJECT(T, c, s) 0, 0, &oci_type_##s
 #define OCI_SHAPE_OBJECT_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, &oci_type_##s
 #define OCI_SHAPE_OBJECT_MAP(T, c, s)                                                              \
 	OCI_AUX_LEN(T, c), offsetof(struct oci_##T, c##_keys), &oci_type_##s
 #define OCI_SHAPE_STRING_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, NULL
 #define OCI_SHAPE_UINT32_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, NULL
+#define OCI_SHAPE_UINT64_ARRAY(T, c, s) OCI_AUX_LEN(T, c), 0, NULL
 #define OCI_SHAPE_STRING_MAP(T, c, s) 0, 0, NULL
+#define OCI_SHAPE_UINT64_MAP(T, c, s) OCI_AUX_LEN(T, c), offsetof(struct oci_##T, c##_keys), NULL
 
 #define OCI_FIELD_ENTRY(T, kind, c, j, s, fl)                                                      \
 	{j, OCI_KIND_##kind, fl, offsetof(struct oci_##T, c), OCI_SHAPE_##kind(T, c, s)},
@@ -108,3 +111,5 @@ OCI_DEFINE_DOCUMENT(features, check_nothing)
 OCI_DEFINE_DOCUMENT(container_process_state, check_nothing)
 OCI_DEFINE_DOCUMENT(log_entry, check_nothing)
 OCI_DEFINE_DOCUMENT(petrel_state, check_nothing)
+OCI_DEFINE_DOCUMENT(resources, check_nothing)
+OCI_DEFINE_DOCUMENT(event, check_nothing)

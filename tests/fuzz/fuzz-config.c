@@ -120,5 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_document(&oci_type_features, text, size, "features.json");
 	fuzz_document(&oci_type_container_process_state, text, size, "container-process-state");
 	fuzz_document(&oci_type_log_entry, text, size, "log.json");
+	fuzz_document(&oci_type_petrel_state, text, size, "petrel-state.json");
+	fuzz_document(&oci_type_resources, text, size, "resources.json");
+	fuzz_document(&oci_type_event, text, size, "event.json");
 	return 0;
 }

@@ -157,6 +157,7 @@ DEFINE_PARSERS(state)
 DEFINE_PARSERS(features)
 DEFINE_PARSERS(container_process_state)
 DEFINE_PARSERS(log_entry)
+DEFINE_PARSERS(event)
 
 #define KIND(prefix, doc_name, T)                                                                  \
 	{                                                                                          \
@@ -168,6 +169,7 @@ static const struct doc_kind kinds[] = {
 	KIND("features", "features.json", features),
 	KIND("container-process-state", "container-process-state.json", container_process_state),
 	KIND("log-entry", "log.json", log_entry),
+	KIND("event", "event", event),
 	KIND("", "config.json", spec),
 };
 
@@ -608,6 +610,30 @@ static void check_log_entry(const void *doc)
 	CHECK_STR(e->time, "2024-05-01T12:34:56Z");
 }
 
+static void check_event_stats(const void *doc)
+{
+	const struct oci_event *e = doc;
+	CHECK_STR(e->type, "stats");
+	CHECK_STR(e->id, "web-1");
+	const struct oci_event_stats *d = e->data;
+	CHECK(d->cpu->usage->percpu_len == 2 && d->cpu->usage->percpu[1] == 2000000);
+	CHECK(d->cpu->throttling->throttled_time == UINT64_MAX);
+	CHECK(d->cpu->psi->some->avg10 == 1.5 && d->cpu->psi->full->avg300 == 99.99);
+	CHECK(d->cpu->psi->some->has_avg300 && d->cpu->psi->some->avg300 == 0);
+	CHECK(d->cpuset->cpus_len == 3 && d->cpuset->sched_relax_domain_level == -1);
+	CHECK(d->memory->usage->limit == 16777216 && d->memory->usage->failcnt == 3);
+	CHECK(!d->memory->kernel_tcp->has_usage && d->memory->kernel_tcp->has_failcnt);
+	CHECK(d->memory->raw_len == 3);
+	CHECK_STR(d->memory->raw_keys[1], "cache");
+	CHECK(d->memory->raw[1] == 4096 && d->memory->raw[2] == 0);
+	CHECK(d->blkio->io_service_bytes_recursive_len == 2);
+	CHECK_STR(d->blkio->io_service_bytes_recursive[1].op, "Write");
+	CHECK(d->hugetlb_len == 2);
+	CHECK_STR(d->hugetlb_keys[1], "2MB");
+	CHECK(d->hugetlb[1].max == 4194304);
+	CHECK_STR(d->network_interfaces[0].name, "eth0");
+}
+
 /* ------------------------------------------- coverage of the field tables */
 
 /* Which fields of which types a document sets, found through the descriptor
@@ -646,6 +672,7 @@ static void collect_set_fields(struct field_set *set, const struct ocispec_type 
 		case OCI_KIND_INT32:
 		case OCI_KIND_UINT32:
 		case OCI_KIND_UINT16:
+		case OCI_KIND_DOUBLE:
 			if (*(const bool *)aux)
 				field_set_add(set, f);
 			break;
@@ -743,6 +770,7 @@ static const struct good_fixture good_fixtures[] = {
 	{"features.json", NULL, check_features, true},
 	{"container-process-state.json", NULL, check_container_process_state},
 	{"log-entry.json", NULL, check_log_entry},
+	{"event-stats.json", NULL, check_event_stats, true},
 };
 #define N_GOOD (sizeof(good_fixtures) / sizeof(good_fixtures[0]))
 
@@ -1069,6 +1097,109 @@ static void test_generate_from_code(void)
 	free(out);
 }
 
+/* Doubles are written as Go's encoding/json writes a float64. */
+static void test_double_format(void)
+{
+	static const struct {
+		double value;
+		const char *text;
+	} cases[] = {
+		{0, "0"},
+		{-0.0, "-0"},
+		{0.1, "0.1"},
+		{1.5, "1.5"},
+		{100, "100"},
+		{99.99, "99.99"},
+		{-2.25, "-2.25"},
+		{0.1 + 0.2, "0.30000000000000004"},
+		{123456789.25, "123456789.25"},
+		{1e20, "100000000000000000000"},
+		{1e21, "1e+21"},
+		{1e-6, "0.000001"},
+		{1e-7, "1e-7"},
+		{1.25e-10, "1.25e-10"},
+		{5e-324, "5e-324"},
+		{1.7976931348623157e308, "1.7976931348623157e+308"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct oci_event_psi_data data = {.avg10 = cases[i].value, .has_avg10 = true};
+		char *out = NULL, *err = NULL, *want = xasprintf("{\"avg10\":%s}", cases[i].text);
+		ocispec_generate(&oci_type_event_psi_data, &data, false, &out, NULL, &err);
+		tap_is_str(out, want, "a double is written as Go writes %s", cases[i].text);
+		/* ... and reads back as the same value. */
+		struct oci_event_psi_data *back = NULL;
+		free(err);
+		err = NULL;
+		tap_ok(out &&
+			       ocispec_parse_data(&oci_type_event_psi_data, out, strlen(out), "psi",
+						  (void **)&back, &err) == 0 &&
+			       back->avg10 == cases[i].value,
+		       "%s reads back as the same double", cases[i].text);
+		ocispec_free(&oci_type_event_psi_data, back);
+		free(err);
+		free(out);
+		free(want);
+	}
+	struct oci_event_psi_data nan = {.avg10 = __builtin_nan(""), .has_avg10 = true};
+	char *out = NULL, *err = NULL;
+	tap_ok(ocispec_generate(&oci_type_event_psi_data, &nan, false, &out, NULL, &err) == -1 &&
+		       out == NULL,
+	       "generate refuses NaN, which JSON cannot hold");
+	free(err);
+	err = NULL;
+	struct oci_event_psi_data inf = {.avg60 = __builtin_inf(), .has_avg60 = true};
+	tap_ok(ocispec_generate(&oci_type_event_psi_data, &inf, false, &out, NULL, &err) == -1,
+	       "generate refuses infinity");
+	free(err);
+}
+
+/* Integer arrays and maps: empty ones are written as [] and {}, a repeated
+ * map key keeps its last value at its first place, and they are freed with
+ * their document. */
+static void test_uint64_arrays_and_maps(void)
+{
+	static const char json[] =
+		"{\"type\":\"stats\",\"id\":\"c\",\"data\":{\"cpu\":{\"usage\":{\"percpu\":[],"
+		"\"percpu_user\":[18446744073709551615,0]}},"
+		"\"memory\":{\"raw\":{\"b\":1,\"a\":2,\"b\":3}},\"hugetlb\":{}}}";
+	struct oci_event *e = NULL;
+	char *err = NULL;
+	subject = "uint64 arrays and maps";
+	if (!tap_ok(oci_event_parse_data(json, strlen(json), "event", &e, &err) == 0,
+		    "an event with integer arrays and maps parses")) {
+		printf("#   %s\n", err ? err : "");
+		free(err);
+		return;
+	}
+	CHECK(e->data->cpu->usage->percpu != NULL && e->data->cpu->usage->percpu_len == 0);
+	CHECK(e->data->cpu->usage->percpu_user[0] == UINT64_MAX);
+	CHECK(e->data->memory->raw_len == 2 && e->data->memory->raw[0] == 3);
+	CHECK(e->data->hugetlb != NULL && e->data->hugetlb_len == 0);
+	char *out = NULL;
+	oci_event_generate(e, false, &out, NULL, &err);
+	tap_is_str(out,
+		   "{\"type\":\"stats\",\"id\":\"c\",\"data\":{\"cpu\":{\"usage\":{\"percpu\":[],"
+		   "\"percpu_user\":[18446744073709551615,0]}},"
+		   "\"memory\":{\"raw\":{\"b\":3,\"a\":2}},\"hugetlb\":{}}}",
+		   "integer arrays and maps are written back, empty ones too");
+	free(out);
+	out = NULL;
+	struct oci_event *copy = ocispec_dup(&oci_type_event, e);
+	tap_ok(copy && copy->data->memory->raw_len == 2 &&
+		       strcmp(copy->data->memory->raw_keys[1], "a") == 0 &&
+		       copy->data->memory->raw[1] == 2,
+	       "a uint64 map survives a deep copy");
+	oci_event_free(copy);
+	oci_event_free(e);
+
+	/* An oom event has no data member at all. */
+	struct oci_event oom = {.type = (char *)"oom", .id = (char *)"c"};
+	oci_event_generate(&oom, false, &out, NULL, &err);
+	tap_is_str(out, "{\"type\":\"oom\",\"id\":\"c\"}", "an event without data omits it");
+	free(out);
+	free(err);
+}
+
 static void test_versions(void)
 {
 	static const struct {
@@ -1277,6 +1408,8 @@ int main(void)
 	test_string_map();
 	test_dup();
 	test_generate_from_code();
+	test_double_format();
+	test_uint64_arrays_and_maps();
 	test_versions();
 	test_integer_limits();
 	test_nesting_limit();
