@@ -58,6 +58,7 @@ petrel_create_options_from(const struct petrel_global *global, const char *id,
 		.no_pivot = f->no_pivot,
 		.no_new_keyring = f->no_new_keyring,
 		.preserve_fds = f->preserve_fds,
+		.systemd_cgroup = global->systemd_cgroup,
 	};
 }
 

@@ -1,9 +1,11 @@
 /* `petrel events`: streams a container's events and resource statistics. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libpetrel/container-id.h"
+#include "libpetrel/events.h"
 #include "petrel.h"
 
 static struct {
@@ -84,11 +86,14 @@ static int command_events(const struct petrel_global *global, int argc, char **a
 					"invalid value \"%s\" for flag --interval "
 					"(a duration such as 5s, 500ms or 1m30s)",
 					opts.interval);
-	if (interval_ns <= 0)
+	/* Go keeps whole nanoseconds: "0.5ns" is 0. */
+	uint64_t interval = interval_ns > 0 ? (uint64_t)interval_ns : 0;
+	if (interval == 0)
 		return petrel_error_set(err, 0, "--interval must be greater than 0");
-	if (petrel_validate_container_id(argv[0], err) < 0)
+	if (petrel_validate_container_id(argv[0], err) < 0 ||
+	    petrel_events(global->root, argv[0], opts.stats, interval, err) < 0)
 		return -1;
-	return petrel_command_pending("events", err);
+	return 0;
 }
 
 const struct petrel_command petrel_command_events = {

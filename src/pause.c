@@ -1,5 +1,6 @@
 /* `petrel pause`: freezes every process of a container. */
 #include "libpetrel/container-id.h"
+#include "libpetrel/container.h"
 #include "petrel.h"
 
 static const struct petrel_option pause_options[] = {
@@ -11,7 +12,7 @@ static int command_pause(const struct petrel_global *global, int argc, char **ar
 {
 	if (petrel_validate_container_id(argv[0], err) < 0)
 		return -1;
-	return petrel_command_pending("pause", err);
+	return petrel_pause(global->root, argv[0], err);
 }
 
 const struct petrel_command petrel_command_pause = {

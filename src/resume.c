@@ -1,5 +1,6 @@
 /* `petrel resume`: thaws a paused container. */
 #include "libpetrel/container-id.h"
+#include "libpetrel/container.h"
 #include "petrel.h"
 
 static const struct petrel_option resume_options[] = {
@@ -11,7 +12,7 @@ static int command_resume(const struct petrel_global *global, int argc, char **a
 {
 	if (petrel_validate_container_id(argv[0], err) < 0)
 		return -1;
-	return petrel_command_pending("resume", err);
+	return petrel_resume(global->root, argv[0], err);
 }
 
 const struct petrel_command petrel_command_resume = {

@@ -21,6 +21,7 @@
 
 #include "bundle.h"
 #include "capabilities.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "clone.h"
 #include "container-internal.h"
@@ -150,6 +151,10 @@ static struct oci_petrel_state *new_state(const struct petrel_create_options *o,
 		.has_owner_uid = true,
 		.annotations = b->spec->annotations,
 		.hooks = b->spec->hooks,
+		/* For exec: the process it starts from. */
+		.process = b->spec->process,
+		.no_pivot = o->no_pivot,
+		.has_no_pivot = o->no_pivot,
 	};
 	return ocispec_dup(&oci_type_petrel_state, &s);
 }
@@ -300,6 +305,60 @@ void petrel_created_release(struct petrel_created *cr)
 	cr->bundle = NULL;
 }
 
+/* The container's cgroup, made before its init exists and recorded in its
+ * state. */
+static int create_cgroup(const struct petrel_create_options *o, const struct oci_spec *spec,
+			 struct petrel_container *c, struct petrel_cgroup **cg,
+			 struct petrel_error **err)
+{
+	const struct oci_linux *lx = spec->linux;
+	struct petrel_cgroup_config config = {
+		.id = o->id,
+		.cgroups_path = lx ? lx->cgroups_path : NULL,
+		.resources = lx ? lx->resources : NULL,
+		.linux = lx,
+		.annotations = spec->annotations,
+		.systemd = o->systemd_cgroup,
+		.rootless = geteuid() != 0,
+	};
+	if (petrel_cgroup_create(&config, cg, err) < 0)
+		return -1;
+	return petrel_cgroup_to_state(*cg, &c->state->cgroup, err);
+}
+
+/* Clones the init, born in the container's v2 cgroup where the kernel can
+ * (CLONE_INTO_CGROUP). Where that is not all of the container's cgroup (v1
+ * hierarchies), the init moves itself in first thing, or, in a new user
+ * namespace, petrel moves it and the init waits for that. */
+static pid_t clone_init(struct petrel_created *cr, struct petrel_init *in,
+			const struct petrel_cgroup *cg, struct petrel_error **err)
+{
+	unsigned long flags = in->stage1 ? 0 : (unsigned long)in->plan->new_flags;
+	in->cgroup = cg;
+	in->born_in_v2 = cg->v2_fd >= 0;
+	for (;;) {
+		bool complete = petrel_cgroup_born_complete(cg) && in->born_in_v2;
+		in->join_cgroup = !complete && !(flags & CLONE_NEWUSER);
+		in->wait_cgroup = !complete && (flags & CLONE_NEWUSER);
+		if (!complete && (flags & CLONE_NEWCGROUP)) {
+			flags &= ~(unsigned long)CLONE_NEWCGROUP;
+			in->unshare_cgroupns = true;
+		}
+		struct petrel_error *e = NULL;
+		pid_t pid = petrel_clone(flags, &cr->pidfd, in->born_in_v2 ? &cg->v2_fd : NULL, &e);
+		if (pid >= 0 || !in->born_in_v2) {
+			if (e)
+				*err = e;
+			return pid;
+		}
+		/* An older kernel, or a cgroup it may not be born into: moved in
+		 * after the clone instead. */
+		petrel_debug("clone into cgroup: %s", petrel_error_message(e));
+		petrel_error_free(e);
+		in->born_in_v2 = false;
+	}
+}
+
 int petrel_create_container(const struct petrel_create_options *o, bool foreground,
 			    struct petrel_created *cr, struct petrel_error **err)
 {
@@ -308,6 +367,7 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	cleanup_close int sock = -1;
 	cleanup_seccomp struct petrel_seccomp *seccomp = NULL;
 	cleanup_free char *seccomp_cache = NULL;
+	cleanup_cgroup struct petrel_cgroup *cg = NULL;
 	int *idmapped = NULL;
 	if (petrel_bundle_load(o->bundle, &cr->bundle, err) < 0)
 		return -1;
@@ -355,6 +415,8 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		petrel_error_set(err, ENOMEM, "container state");
 		goto fail_dir;
 	}
+	if (create_cgroup(o, spec, c, &cg, err) < 0)
+		goto fail_dir;
 	/* Compiled (or taken from the cache) before the init exists; kept in
 	 * the container's directory for exec. */
 	if (asprintf(&seccomp_cache, "%s/%s", o->root, PETREL_SECCOMP_CACHE_DIR) < 0) {
@@ -392,8 +454,7 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	}
 	in.sync_fd = sv[1];
 
-	unsigned long flags = in.stage1 ? 0 : (unsigned long)plan.new_flags;
-	cr->pid = petrel_clone(flags, &cr->pidfd, NULL, err);
+	cr->pid = clone_init(cr, &in, cg, err);
 	if (cr->pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -418,6 +479,10 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	close(in.state_dir_fd);
 	in.console_fd = in.state_dir_fd = -1;
 
+	if (in.wait_cgroup &&
+	    (petrel_cgroup_enter(cg, cr->pid, in.born_in_v2, NULL, err) < 0 ||
+	     petrel_sync_send(sock, PETREL_SYNC_CGROUP_ACK, 0, NULL, -1, err) < 0))
+		goto fail_init;
 	if (!in.stage1 && (plan.new_flags & CLONE_NEWUSER)) {
 		if (petrel_ns_write_id_maps(cr->pid, spec->linux, err) < 0 ||
 		    petrel_sync_send(sock, PETREL_SYNC_USERMAP_ACK, 0, NULL, -1, err) < 0)
@@ -449,6 +514,8 @@ fail_fds:
 	if (in.state_dir_fd >= 0)
 		close(in.state_dir_fd);
 fail_dir:
+	if (cg)
+		petrel_cgroup_destroy(cg, NULL);
 	petrel_container_remove(c, NULL);
 fail_plan:
 	petrel_ns_plan_release(&plan);
@@ -589,19 +656,57 @@ static int signal_pid_namespace(struct petrel_container *c, int signum, struct p
 	return 0;
 }
 
+/* The container's cgroup, as create recorded it. */
+static struct petrel_cgroup *container_cgroup(struct petrel_container *c, struct petrel_error **err)
+{
+	struct petrel_cgroup *cg = NULL;
+	if (petrel_cgroup_from_state(c->id, c->state->cgroup, &cg, err) < 0)
+		return NULL;
+	return cg;
+}
+
+/* Every process of the container: through its cgroup, or, for a container
+ * without one, its pid namespace. */
+static int signal_all(struct petrel_container *c, const struct petrel_cgroup *cg, int signum,
+		      struct petrel_error **err)
+{
+	struct petrel_error *e = NULL;
+	if (petrel_cgroup_kill_all(cg, signum, &e) == 0)
+		return 0;
+	if (e->errnum != ENOTSUP) {
+		*err = e;
+		return -1;
+	}
+	petrel_error_free(e);
+	return signal_pid_namespace(c, signum, err);
+}
+
 int petrel_kill(const char *root, const char *id, int signum, bool all, struct petrel_error **err)
 {
 	cleanup_container struct petrel_container *c = NULL;
 	if (petrel_container_open(root, id, false, &c, err) < 0)
 		return -1;
-	if (petrel_container_status(c) == PETREL_STATUS_STOPPED)
+	cleanup_cgroup struct petrel_cgroup *cg = container_cgroup(c, err);
+	if (cg == NULL)
+		return -1;
+	if (petrel_container_status(c) == PETREL_STATUS_STOPPED) {
+		/* What a dead init left behind (a container without its own pid
+		 * namespace): containerd's shim ends it with kill --all. */
+		if (all)
+			return petrel_cgroup_kill_all(cg, signum, err);
 		return petrel_error_set(err, 0, "container not running");
+	}
 	cleanup_close int pidfd = open_init_pidfd(c, err);
 	if (pidfd < 0)
 		return -1;
-	if (all && signal_pid_namespace(c, signum, err) < 0)
+	if (all && signal_all(c, cg, signum, err) < 0)
 		return -1;
-	return petrel_pidfd_signal(pidfd, signum, err);
+	if (petrel_pidfd_signal(pidfd, signum, err) < 0)
+		return -1;
+	/* A paused container's init dies of SIGKILL only once thawed. */
+	if (signum == SIGKILL && petrel_cgroup_is_frozen(cg))
+		return petrel_cgroup_freeze(cg, false, err);
+	return 0;
 }
 
 int petrel_delete_locked(struct petrel_container *c, bool force, struct petrel_error **err)
@@ -613,18 +718,26 @@ int petrel_delete_locked(struct petrel_container *c, bool force, struct petrel_e
 				err, 0, "cannot delete container %s that is not stopped: %s", c->id,
 				petrel_status_name(status));
 	}
+	cleanup_cgroup struct petrel_cgroup *cg = container_cgroup(c, err);
+	if (cg == NULL)
+		return -1;
 	if (status != PETREL_STATUS_STOPPED) {
 		/* A created container's waiting init is killed too, as runc and
 		 * crun do (the spec only speaks of stopped containers). */
 		cleanup_close int pidfd = open_init_pidfd(c, NULL);
 		if (pidfd >= 0) {
 			if (status != PETREL_STATUS_CREATED)
-				signal_pid_namespace(c, SIGKILL, NULL);
+				signal_all(c, cg, SIGKILL, NULL);
 			petrel_pidfd_signal(pidfd, SIGKILL, NULL);
+			if (petrel_cgroup_is_frozen(cg))
+				petrel_cgroup_freeze(cg, false, NULL);
 			if (petrel_pidfd_wait_exit(pidfd, KILL_WAIT_MS, err) < 0)
 				return petrel_error_prefix(err, "delete container \"%s\"", c->id);
 		}
 	}
+	/* What is left in the cgroup goes with it. */
+	if (petrel_cgroup_destroy(cg, err) < 0)
+		return petrel_error_prefix(err, "delete container \"%s\"", c->id);
 	const struct oci_hooks *hooks = c->state->hooks;
 	run_hooks_warn(c, "poststop", hooks ? hooks->poststop : NULL,
 		       hooks ? hooks->poststop_len : 0, PETREL_STATUS_STOPPED);

@@ -5,6 +5,7 @@
 #define PETREL_CONTAINER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "libocispec/ocispec.h"
@@ -18,6 +19,7 @@ struct petrel_create_options {
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
+	bool systemd_cgroup; /* --systemd-cgroup */
 };
 
 int petrel_create(const struct petrel_create_options *o, struct petrel_error **err);
@@ -36,5 +38,15 @@ int petrel_state(const char *root, const char *id, struct oci_state **out,
 /* The states of all containers under root, sorted by id; containers that
  * vanish while listed are left out. */
 int petrel_list(const char *root, struct oci_state ***out, size_t *n, struct petrel_error **err);
+
+/* Through the container's cgroup (container-cgroup.c). pause waits until
+ * every process is frozen; pids are sorted host pids; update writes only
+ * the values r gives. */
+int petrel_pause(const char *root, const char *id, struct petrel_error **err);
+int petrel_resume(const char *root, const char *id, struct petrel_error **err);
+int petrel_pids(const char *root, const char *id, pid_t **pids, size_t *n,
+		struct petrel_error **err);
+int petrel_update(const char *root, const char *id, const struct oci_resources *r,
+		  struct petrel_error **err);
 
 #endif

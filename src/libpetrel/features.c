@@ -25,16 +25,18 @@ static struct oci_features_enabled disabled = {.enabled = false, .has_enabled = 
 static struct oci_features_enabled apparmor = {.has_enabled = true};
 static struct oci_features_enabled selinux = {.has_enabled = true};
 
+/* cgroupfs on v1, v2 and hybrid hosts; the systemd driver is not there
+ * yet. */
 static struct oci_features_cgroup cgroup = {
-	.v1 = false,
+	.v1 = true,
 	.has_v1 = true,
-	.v2 = false,
+	.v2 = true,
 	.has_v2 = true,
 	.systemd = false,
 	.has_systemd = true,
 	.systemd_user = false,
 	.has_systemd_user = true,
-	.rdma = false,
+	.rdma = true,
 	.has_rdma = true,
 };
 

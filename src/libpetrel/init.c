@@ -57,10 +57,17 @@ static int enter_namespaces(struct petrel_init *in, struct petrel_error **err)
 {
 	struct petrel_sync_msg msg;
 	const struct oci_linux *lx = in->spec->linux;
+	if (in->join_cgroup && petrel_cgroup_enter_self(in->cgroup, in->born_in_v2, NULL, err) < 0)
+		return -1;
+	if (in->wait_cgroup &&
+	    petrel_sync_expect(in->sync_fd, PETREL_SYNC_CGROUP_ACK, &msg, err) < 0)
+		return -1;
 	if (!in->stage1) {
 		if ((in->plan->new_flags & CLONE_NEWUSER) &&
 		    petrel_sync_expect(in->sync_fd, PETREL_SYNC_USERMAP_ACK, &msg, err) < 0)
 			return -1;
+		if (in->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+			return petrel_error_errno(err, "create cgroup namespace");
 		return 0;
 	}
 	if (petrel_ns_join(in->plan, err) < 0)
@@ -235,9 +242,9 @@ static int switch_user(struct petrel_init *in, struct petrel_error **err)
 	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && strncmp(buf, "deny", 4) == 0)
 		setgroups_allowed = false;
 	/* The terminal belongs to the process's user, as a login's would. */
-	if (p->terminal && p->user && fchown(STDIN_FILENO, p->user->uid, p->user->gid) < 0)
-		return petrel_error_errno(err, "chown the terminal to %u:%u", p->user->uid,
-					  p->user->gid);
+	/* Its group stays devpts's (tty), as with a login. */
+	if (p->terminal && p->user && fchown(STDIN_FILENO, p->user->uid, (gid_t)-1) < 0)
+		return petrel_error_errno(err, "chown the terminal to uid %u", p->user->uid);
 	if (p->user && petrel_process_set_user(p->user, setgroups_allowed, err) < 0)
 		return -1;
 	petrel_process_set_umask(p->user);
@@ -326,26 +333,6 @@ static int wait_for_start(struct petrel_init *in, struct petrel_error **err)
 	return fd;
 }
 
-/* Without close_range() (an old kernel, or a seccomp profile that does not
- * know it and answers ENOSYS): every open fd from `first` on, one by one. */
-static int mark_cloexec_from(unsigned first, struct petrel_error **err)
-{
-	cleanup_closedir DIR *d = opendir("/proc/self/fd");
-	if (d == NULL)
-		return petrel_error_errno(err, "close_range, then open /proc/self/fd");
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-		if (*end || e->d_name[0] == '.' || fd < (long)first || fd == dirfd(d))
-			continue;
-		int flags = fcntl((int)fd, F_GETFD);
-		if (flags >= 0 && fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
-			return petrel_error_errno(err, "mark fd %ld close-on-exec", fd);
-	}
-	return 0;
-}
-
 /* Only the process's stdio and the fds it is given survive execve. */
 static int prepare_fds(struct petrel_init *in, struct petrel_error **err)
 {
@@ -353,11 +340,7 @@ static int prepare_fds(struct petrel_init *in, struct petrel_error **err)
 	 * the caller's fds were inherited without the flag and pass on, while
 	 * any fd of petrel's own that took a free number there was opened
 	 * O_CLOEXEC and closes. */
-	unsigned first = 3 + (unsigned)in->pass_fds;
-	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
-	    mark_cloexec_from(first, err) < 0)
-		return -1;
-	return 0;
+	return petrel_process_cloexec_from(3 + (unsigned)in->pass_fds, err);
 }
 
 static void report_to_start(int fifo_fd, struct petrel_error *err)
@@ -388,6 +371,8 @@ void petrel_init_main(struct petrel_init *in)
 	if (reset_signals(&err) < 0 || enter_namespaces(in, &err) < 0)
 		goto fail;
 	become_namespace_root(in);
+	if ((in->plan->new_flags & CLONE_NEWNET) && petrel_ns_loopback_up(&err) < 0)
+		goto fail;
 	if (setsid() < 0) {
 		petrel_error_errno(&err, "setsid");
 		goto fail;

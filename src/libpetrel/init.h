@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "capabilities.h"
+#include "cgroup.h"
 #include "libocispec/ocispec.h"
 #include "namespaces.h"
 #include "seccomp.h"
@@ -23,6 +24,16 @@ struct petrel_init {
 	int pass_fds;   /* fds 3..3+pass_fds-1 go to the process */
 	int listen_fds; /* of which the first listen_fds are $LISTEN_FDS */
 	bool stage1;    /* namespaces are joined/unshared here, not by clone */
+	/* The init's cgroup: it moves itself in (join_cgroup) as its first
+	 * step, or petrel moves it after the clone (wait_cgroup: it waits for
+	 * that) when a new user namespace leaves it no rights over the host's
+	 * cgroupfs. Only then does it make its cgroup namespace, so that the
+	 * namespace's root is the container's cgroup. */
+	const struct petrel_cgroup *cgroup;
+	bool born_in_v2; /* cloned into its v2 cgroup */
+	bool join_cgroup;
+	bool wait_cgroup;
+	bool unshare_cgroupns;
 	struct petrel_ns_plan *plan;
 	struct petrel_caps caps;
 	int host_pid;                         /* the init's pid as petrel sees it */

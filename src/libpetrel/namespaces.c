@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -175,4 +177,20 @@ int petrel_ns_write_time_offsets(const struct oci_linux *lx, struct petrel_error
 	if (len == 0)
 		return 0;
 	return write_proc_file(0, "timens_offsets", buf, len, err);
+}
+
+int petrel_ns_loopback_up(struct petrel_error **err)
+{
+	cleanup_close int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {.ifr_name = "lo"};
+	if (sock < 0)
+		return petrel_error_errno(err, "bring up lo: socket");
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return petrel_error_errno(err, "bring up lo: read its flags");
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+		return petrel_error_errno(err, "bring up lo");
+	return 0;
 }

@@ -39,5 +39,8 @@ int petrel_ns_write_id_maps(pid_t pid, const struct oci_linux *lx, struct petrel
 /* Writes linux.timeOffsets to /proc/self/timens_offsets (after
  * unshare(CLONE_NEWTIME), before any process enters the namespace). */
 int petrel_ns_write_time_offsets(const struct oci_linux *lx, struct petrel_error **err);
+/* Brings up the loopback interface of a new network namespace, as runc and
+ * crun do (a container without networking still has a working lo). */
+int petrel_ns_loopback_up(struct petrel_error **err);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "passwd.h"
+#include "cgroup.h"
 #include "state.h"
 
 #define STATE_FILE "state.json"
@@ -30,9 +31,31 @@ const char *petrel_status_name(enum petrel_status status)
 	return status_names[status];
 }
 
+/* mkdir -p: engines name a --root whose parents may not exist yet
+ * (containerd's shim passes /run/containerd/runc/<namespace>). */
+static int make_dirs(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	char parent[PATH_MAX];
+	if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	char *slash = strrchr(parent, '/');
+	if (slash == NULL || slash == parent)
+		return -1;
+	*slash = '\0';
+	if (make_dirs(parent, mode) < 0)
+		return -1;
+	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 static int open_root(const char *root, bool create, struct petrel_error **err)
 {
-	if (create && mkdir(root, 0700) < 0 && errno != EEXIST)
+	if (create && make_dirs(root, 0700) < 0)
 		return petrel_error_errno(err, "create state directory \"%s\"", root);
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -344,6 +367,10 @@ enum petrel_status petrel_container_status(struct petrel_container *c)
 		return PETREL_STATUS_STOPPED;
 	if (faccessat(c->dir_fd, PETREL_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return PETREL_STATUS_CREATED;
+	cleanup_cgroup struct petrel_cgroup *cg = NULL;
+	if (c->state->cgroup && petrel_cgroup_from_state(c->id, c->state->cgroup, &cg, NULL) == 0 &&
+	    petrel_cgroup_is_frozen(cg))
+		return PETREL_STATUS_PAUSED;
 	return PETREL_STATUS_RUNNING;
 }
 

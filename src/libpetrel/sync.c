@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -68,7 +69,15 @@ int petrel_sync_recv(int sock, struct petrel_sync_msg *msg, int *fd, struct petr
 	if (fd)
 		*fd = -1;
 	memset(msg, 0, offsetof(struct petrel_sync_msg, text) + 1);
+	/* A peer that exited with a message of ours unread makes the next
+	 * receive fail once with ECONNRESET; what it sent before is still
+	 * queued, and is what tells why it exited. */
+	bool reset = false;
 	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0) {
+		if (errno == ECONNRESET && !reset) {
+			reset = true;
+			continue;
+		}
 		if (errno != EINTR)
 			return petrel_error_errno(err, "sync: receive");
 	}

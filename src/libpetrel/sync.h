@@ -13,6 +13,7 @@
 enum petrel_sync_type {
 	PETREL_SYNC_USERMAP,     /* init -> petrel: write the id maps of pid `value` */
 	PETREL_SYNC_USERMAP_ACK, /* petrel -> init */
+	PETREL_SYNC_CGROUP_ACK,  /* petrel -> init: it is in the container's cgroup */
 	PETREL_SYNC_INIT_PID,    /* stage 1 -> petrel: the init is pid `value` */
 	PETREL_SYNC_HOOKS,       /* init -> petrel: run prestart/createRuntime hooks */
 	PETREL_SYNC_HOOKS_ACK,   /* petrel -> init */

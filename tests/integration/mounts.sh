@@ -461,9 +461,11 @@ like "readonly_path_refuses_writes" "$(res ro-path)" "Read-only file system"
 like "readonly_proc_sys_refuses_writes" "$(res ro-proc-sys)" "Read-only file system"
 opts_are "readonly_path_is_ro_in_mountinfo" /ro-dir ro
 
-# cgroups: the container's own, read-only
+# cgroups: the container's own (named after it, "main", under the test's
+# own cgroup), read-only
 own_memory=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
 own_v2=$(sed -n 's/^0:://p' /proc/self/cgroup)
+own_memory=${own_memory%/}/main own_v2=${own_v2%/}/main
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	is "cgroup_mount_is_the_inits_own_cgroup" "$(mi /sys/fs/cgroup | awk '{print $4}')" "$own_v2"
 	opts_are "cgroup_mount_is_read_only" /sys/fs/cgroup ro

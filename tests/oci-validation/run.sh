@@ -920,6 +920,20 @@ c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400, "nanosecs": 0},
 	check_mutation oci_check_in_container_catches_wrong_time_offset \
 		'c["linux"]["timeOffsets"]["boottime"]["secs"] += 1' "linux.timeOffsets: boottime" \
 		run_checker_in_container_told_otherwise
+
+	# The cgroup limits petrel writes, seen from inside the container.
+	container_scenario oci_check_passes_in_container_with_cgroup_limits '
+c["linux"]["resources"] = {"memory": {"limit": 100000123}, "pids": {"limit": 64}}'
+	if grep -q '^ok [0-9]* - linux.resources.memory.limit: .* is 100000123$' "$output" &&
+		grep -q '^ok [0-9]* - linux.resources.pids.limit: .* is 64$' "$output"; then
+		ok oci_check_in_container_found_its_cgroup_limits
+	else
+		not_ok oci_check_in_container_found_its_cgroup_limits
+		grep 'linux.resources' "$output" | diag
+	fi
+	check_mutation oci_check_in_container_catches_wrong_pids_limit \
+		'c["linux"]["resources"]["pids"]["limit"] = 65' "linux.resources.pids.limit:" \
+		run_checker_in_container_told_otherwise
 fi
 
 echo "1..$tests"
