@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "libpetrel/container-id.h"
+#include "libpetrel/exec.h"
+#include "libpetrel/log.h"
 #include "petrel.h"
 
 static struct {
@@ -62,7 +64,7 @@ static const struct petrel_option exec_options[] = {
 };
 
 /* A uid or gid: a decimal number below 2^32 - 1 ((uid_t)-1 means "unset"). */
-static bool parse_id(const char *s, size_t len)
+static bool parse_id(const char *s, size_t len, uint32_t *id)
 {
 	char buf[16];
 	char *end = NULL;
@@ -72,10 +74,16 @@ static bool parse_id(const char *s, size_t len)
 	buf[len] = '\0';
 	errno = 0;
 	unsigned long long v = strtoull(buf, &end, 10);
-	return errno == 0 && *end == '\0' && v < UINT32_MAX;
+	if (errno != 0 || *end != '\0' || v >= UINT32_MAX)
+		return false;
+	*id = (uint32_t)v;
+	return true;
 }
 
-static int check_process_flags(int argc, struct petrel_error **err)
+/* The flags that describe the process (not used with --process), parsed
+ * into o; gids has room for every --additional-gids. */
+static int check_process_flags(int argc, struct petrel_exec_options *o, uint32_t *gids,
+			       struct petrel_error **err)
 {
 	if (opts.process != NULL)
 		return 0;
@@ -86,8 +94,9 @@ static int check_process_flags(int argc, struct petrel_error **err)
 	if (opts.user) {
 		const char *colon = strchr(opts.user, ':');
 		size_t uid_len = colon ? (size_t)(colon - opts.user) : strlen(opts.user);
-		if (!parse_id(opts.user, uid_len) ||
-		    (colon && !parse_id(colon + 1, strlen(colon + 1))))
+		o->has_uid = parse_id(opts.user, uid_len, &o->uid);
+		o->has_gid = colon && parse_id(colon + 1, strlen(colon + 1), &o->gid);
+		if (!o->has_uid || (colon && !o->has_gid))
 			return petrel_error_set(err, 0,
 						"invalid value \"%s\" for flag --user "
 						"(UID or UID:GID, numeric)",
@@ -95,12 +104,14 @@ static int check_process_flags(int argc, struct petrel_error **err)
 	}
 	for (size_t i = 0; i < opts.additional_gids.len; i++) {
 		const char *gid = opts.additional_gids.items[i];
-		if (!parse_id(gid, strlen(gid)))
+		if (!parse_id(gid, strlen(gid), &gids[i]))
 			return petrel_error_set(err, 0,
 						"invalid value \"%s\" for flag --additional-gids "
 						"(a numeric group id)",
 						gid);
 	}
+	o->additional_gids = gids;
+	o->additional_gids_len = opts.additional_gids.len;
 	if (opts.tty && opts.detach && opts.console_socket == NULL)
 		return petrel_error_set(err, 0, "--tty with --detach needs --console-socket");
 	if (opts.console_socket && !opts.tty)
@@ -108,14 +119,64 @@ static int check_process_flags(int argc, struct petrel_error **err)
 	return 0;
 }
 
+/* A list flag as the NULL-terminated array the library takes. */
+static const char *const *strv(const struct petrel_strlist *list, const char **buf)
+{
+	if (list->len == 0)
+		return NULL;
+	memcpy(buf, list->items, list->len * sizeof(char *));
+	buf[list->len] = NULL;
+	return buf;
+}
+
+static int run_exec(const struct petrel_global *global, int argc, char **argv,
+		    struct petrel_error **err)
+{
+	if (petrel_validate_container_id(argv[0], err) < 0)
+		return -1;
+	const char *env[opts.env.len + 1], *caps[opts.caps.len + 1], *cgroups[opts.cgroups.len + 1];
+	uint32_t gids[opts.additional_gids.len + 1];
+	/* The parser left its positional arguments first, not NULL-terminated. */
+	char *args[argc];
+	memcpy(args, argv + 1, (size_t)(argc - 1) * sizeof(char *));
+	args[argc - 1] = NULL;
+	struct petrel_exec_options o = {
+		.root = global->root,
+		.id = argv[0],
+		.process_file = opts.process,
+		.args = opts.process ? NULL : args,
+		.cwd = opts.cwd,
+		.env = strv(&opts.env, env),
+		.tty = opts.tty,
+		.caps = strv(&opts.caps, caps),
+		.no_new_privs = opts.no_new_privs,
+		.apparmor = opts.apparmor,
+		.process_label = opts.process_label,
+		.detach = opts.detach,
+		.pid_file = opts.pid_file,
+		.console_socket = opts.console_socket,
+		.preserve_fds = opts.preserve_fds,
+		.cgroups = strv(&opts.cgroups, cgroups),
+		.ignore_paused = opts.ignore_paused,
+	};
+	if (check_process_flags(argc, &o, gids, err) < 0)
+		return -1;
+	int status = petrel_exec(&o, err);
+	if (status >= 0)
+		return status;
+	/* As runc: 255 when the process could not be started (a command line
+	 * that is not understood stays 1). */
+	petrel_error_prefix(err, "exec");
+	petrel_log_error(petrel_error_message(*err));
+	petrel_error_free(*err);
+	*err = NULL;
+	return 255;
+}
+
 static int command_exec(const struct petrel_global *global, int argc, char **argv,
 			struct petrel_error **err)
 {
-	int ret = petrel_validate_container_id(argv[0], err);
-	if (ret == 0)
-		ret = check_process_flags(argc, err);
-	if (ret == 0)
-		ret = petrel_command_pending("exec", err);
+	int ret = run_exec(global, argc, argv, err);
 	petrel_strlist_clear(&opts.env);
 	petrel_strlist_clear(&opts.additional_gids);
 	petrel_strlist_clear(&opts.caps);
@@ -142,5 +203,6 @@ const struct petrel_command petrel_command_exec = {
 	.args_mode = PETREL_ARGS_STOP_AT_FIRST,
 	.min_args = 1,
 	.max_args = -1,
+	.enters_container = true,
 	.run = command_exec,
 };

@@ -1,8 +1,10 @@
-/* Shared between container.c and run.c: a container that create made, with
- * the handles `run` keeps to wait for it. */
+/* Shared between container.c, run.c and exec.c: a container that create
+ * made, with the handles `run` keeps to wait for it, and the foreground wait
+ * of `run` and `exec`. */
 #ifndef PETREL_CONTAINER_INTERNAL_H
 #define PETREL_CONTAINER_INTERNAL_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "bundle.h"
@@ -24,5 +26,16 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 void petrel_created_release(struct petrel_created *cr);
 int petrel_start_locked(struct petrel_container *c, struct petrel_error **err);
 int petrel_delete_locked(struct petrel_container *c, bool force, struct petrel_error **err);
+
+/* The foreground of `run` and `exec` (run.c). The signals petrel passes on
+ * to the process it waits for: the caller blocks them before the process
+ * exists, so that none is lost. */
+void petrel_forwarded_signals(sigset_t *set);
+/* Stays with the process pid (petrel's child; pidfd its pidfd): relays the
+ * pty master (-1: none) to petrel's stdio with petrel's terminal in raw mode,
+ * forwards the signals of *forward (blocked by the caller), reaps it and
+ * returns its exit status (128+N when killed by signal N), or -1 with *err. */
+int petrel_foreground_wait(pid_t pid, int pidfd, int master, const sigset_t *forward,
+			   struct petrel_error **err);
 
 #endif

@@ -3,6 +3,7 @@
  * CPU affinity, LSM labels, user and groups, umask, cwd, and the lookup of
  * the executable and its environment inside the container's root. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -593,6 +594,39 @@ int petrel_process_chdir(const struct oci_process *process, struct petrel_error 
 	if (fchdir(fd) < 0)
 		return petrel_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed",
 					  process->cwd ? process->cwd : "/");
+	return 0;
+}
+
+/* -------------------------------------------------------------------- fds */
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Without close_range() (an old kernel, or a seccomp profile that does not
+ * know it and answers ENOSYS): every open fd from `first` on, one by one. */
+static int mark_cloexec_one_by_one(unsigned first, struct petrel_error **err)
+{
+	cleanup_closedir DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return petrel_error_errno(err, "close_range, then open /proc/self/fd");
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end || e->d_name[0] == '.' || fd < (long)first || fd == dirfd(d))
+			continue;
+		int flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+			return petrel_error_errno(err, "mark fd %ld close-on-exec", fd);
+	}
+	return 0;
+}
+
+int petrel_process_cloexec_from(unsigned first, struct petrel_error **err)
+{
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return mark_cloexec_one_by_one(first, err);
 	return 0;
 }
 

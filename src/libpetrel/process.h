@@ -74,6 +74,10 @@ int petrel_process_chdir(const struct oci_process *process, struct petrel_error 
  * `exec: "foo": executable file not found in $PATH`. */
 int petrel_process_find_executable(const struct oci_process *process, char **path,
 				   struct petrel_error **err);
+/* Marks every fd from `first` on close-on-exec, so that only stdio and the
+ * fds passed on (3 .. first-1) survive execve: close_range(), or fd by fd
+ * through /proc/self/fd where it is missing or refused. */
+int petrel_process_cloexec_from(unsigned first, struct petrel_error **err);
 /* NULL-terminated environment for execve from process.env (borrowed strings;
  * free only the array, which also holds an added HOME). When env has no HOME,
  * HOME= is added from process.user.uid's entry in the container's

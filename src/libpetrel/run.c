@@ -1,6 +1,7 @@
 /* `run`: create and start in one process and, in the foreground, stay with
  * the container: forward signals to it, relay its terminal, reap it, delete
- * it, and exit with its status. */
+ * it, and exit with its status. The foreground part is shared with `exec`
+ * (petrel_foreground_wait). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +22,9 @@
 #include "log.h"
 #include "terminal.h"
 
-/* Signals a foreground run passes on to the container; the synchronous ones
- * are petrel's own. */
-static void forwarded_signals(sigset_t *set)
+/* Signals a foreground run or exec passes on to the process; the
+ * synchronous ones are petrel's own. */
+void petrel_forwarded_signals(sigset_t *set)
 {
 	sigfillset(set);
 	static const int own[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
@@ -66,7 +67,7 @@ static int pump(int from, int to)
 }
 
 struct foreground {
-	pid_t init;
+	pid_t pid; /* the process petrel waits for */
 	int pidfd;
 	int master; /* -1 without a relayed terminal */
 	int sigfd;
@@ -74,7 +75,7 @@ struct foreground {
 	bool stdin_open;
 };
 
-/* What the container wrote before it exited. */
+/* What the process wrote before it exited. */
 static void drain_master(struct foreground *f)
 {
 	if (f->master < 0)
@@ -84,7 +85,7 @@ static void drain_master(struct foreground *f)
 		;
 }
 
-/* Handles one signal; returns 1 when the init was reaped (status in *ws). */
+/* Handles one signal; returns 1 when the process was reaped (status in *ws). */
 static int handle_signal(struct foreground *f, int *ws)
 {
 	struct signalfd_siginfo si;
@@ -94,7 +95,7 @@ static int handle_signal(struct foreground *f, int *ws)
 		int status, reaped = 0;
 		pid_t pid;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (pid == f->init) {
+			if (pid == f->pid) {
 				*ws = status;
 				reaped = 1;
 			}
@@ -128,9 +129,9 @@ static int wait_foreground(struct foreground *f, struct petrel_error **err)
 		/* stdin may be a file or /dev/null, which epoll refuses. */
 		f->stdin_open = add_fd(f->epfd, STDIN_FILENO) == 0;
 	}
-	/* The init may have exited before the signalfd existed. */
-	pid_t pid = waitpid(f->init, &ws, WNOHANG);
-	if (pid == f->init)
+	/* The process may have exited before the signalfd existed. */
+	pid_t pid = waitpid(f->pid, &ws, WNOHANG);
+	if (pid == f->pid)
 		goto done;
 	for (;;) {
 		struct epoll_event events[4];
@@ -161,11 +162,36 @@ done:
 	return exit_status(ws);
 }
 
+int petrel_foreground_wait(pid_t pid, int pidfd, int master, const sigset_t *forward,
+			   struct petrel_error **err)
+{
+	struct foreground f = {.pid = pid, .pidfd = pidfd, .master = master};
+	struct termios saved;
+	bool raw = false;
+	int status = -1;
+	f.sigfd = signalfd(-1, forward, SFD_CLOEXEC | SFD_NONBLOCK);
+	f.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (f.sigfd < 0 || f.epfd < 0) {
+		petrel_error_errno(err, "signalfd");
+	} else {
+		if (f.master >= 0 && isatty(STDIN_FILENO))
+			raw = petrel_terminal_make_raw(STDIN_FILENO, &saved, NULL) == 0;
+		status = wait_foreground(&f, err);
+		if (raw)
+			petrel_terminal_restore(STDIN_FILENO, &saved);
+	}
+	if (f.sigfd >= 0)
+		close(f.sigfd);
+	if (f.epfd >= 0)
+		close(f.epfd);
+	return status;
+}
+
 int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bool no_subreaper,
 	       struct petrel_error **err)
 {
 	sigset_t forward, old;
-	forwarded_signals(&forward);
+	petrel_forwarded_signals(&forward);
 	if (!detach) {
 		if (!no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 			return petrel_error_errno(err, "set child subreaper");
@@ -195,25 +221,7 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 	petrel_container_free(cr.container);
 	cr.container = NULL;
 
-	struct foreground f = {.init = cr.pid, .pidfd = cr.pidfd, .master = cr.pty_master};
-	struct termios saved;
-	bool raw = false;
-	f.sigfd = signalfd(-1, &forward, SFD_CLOEXEC | SFD_NONBLOCK);
-	f.epfd = epoll_create1(EPOLL_CLOEXEC);
-	int status = -1;
-	if (f.sigfd < 0 || f.epfd < 0) {
-		petrel_error_errno(err, "signalfd");
-	} else {
-		if (f.master >= 0 && isatty(STDIN_FILENO))
-			raw = petrel_terminal_make_raw(STDIN_FILENO, &saved, NULL) == 0;
-		status = wait_foreground(&f, err);
-		if (raw)
-			petrel_terminal_restore(STDIN_FILENO, &saved);
-	}
-	if (f.sigfd >= 0)
-		close(f.sigfd);
-	if (f.epfd >= 0)
-		close(f.epfd);
+	int status = petrel_foreground_wait(cr.pid, cr.pidfd, cr.pty_master, &forward, err);
 	petrel_created_release(&cr);
 	if (!keep) {
 		struct petrel_error *e = NULL;

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,8 @@ static int fd_above_stdio(int fd)
 	return moved;
 }
 
-int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_error **err)
+static int setup_terminal(const struct oci_box *console_size, bool console,
+			  struct petrel_error **err)
 {
 	cleanup_close int master = -1;
 	cleanup_close int slave = -1;
@@ -174,7 +176,7 @@ int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_erro
 			return petrel_error_errno(err, "terminal: set the size of \"%s\"", name);
 	}
 
-	if (mount_console(name, err) < 0)
+	if (console && mount_console(name, err) < 0)
 		return petrel_error_prefix(err, "terminal");
 
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -184,6 +186,16 @@ int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_erro
 		if (dup2(slave, i) < 0)
 			return petrel_error_errno(err, "terminal: dup \"%s\" onto fd %d", name, i);
 	return steal_fd(&master);
+}
+
+int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_error **err)
+{
+	return setup_terminal(console_size, true, err);
+}
+
+int petrel_terminal_setup_exec(const struct oci_box *console_size, struct petrel_error **err)
+{
+	return setup_terminal(console_size, false, err);
 }
 
 int petrel_terminal_send_fd(int socket_fd, int master_fd, const char *name,

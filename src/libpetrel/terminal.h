@@ -23,6 +23,8 @@ int petrel_console_socket_connect(const char *path, struct petrel_error **err);
  * setsid() already done. The slave stays owned by the creating user: the
  * caller fchown()s fds 0-2 to the process user when it switches user. */
 int petrel_terminal_setup(const struct oci_box *console_size, struct petrel_error **err);
+/* The same for a process `exec` adds: /dev/console stays the init's. */
+int petrel_terminal_setup_exec(const struct oci_box *console_size, struct petrel_error **err);
 
 /* Sends the master fd over a connected unix socket, with SCM_RIGHTS, with
  * the pty's name as the message payload (as runc does). name NULL: the

@@ -725,11 +725,7 @@ else
 	pt exec exec_filtered /bin/syscall getppid >"$TEST_TMP/exec.out" 2>"$TEST_TMP/exec.err" </dev/null
 	rc=$?
 	out=$(cat "$TEST_TMP/exec.out") err=$(cat "$TEST_TMP/exec.err")
-	if [ "$rc" != 0 ] && grep -q 'not available' "$TEST_TMP/exec.err"; then
-		skip seccomp_exec_process_runs_under_the_filter "exec is not implemented yet: $err"
-	else
-		expect seccomp_exec_process_runs_under_the_filter 0 '^ret=-1 errno=42$'
-	fi
+	expect seccomp_exec_process_runs_under_the_filter 0 '^ret=-1 errno=42$'
 	pt delete --force exec_filtered >/dev/null 2>&1
 fi
 
