@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Compares petrel with runc and crun: the time of `run` for /bin/true, the
-# split create/start/delete, and the peak RSS of one `run`. With --seccomp,
+# split create/start/delete, the peak RSS of one `run`, and the time of
+# `exec` of /bin/true into a running container. With --seccomp,
 # petrel's create+start with a Docker-style seccomp profile instead, with its
-# cache of compiled programs warm and cold. Needs root.
+# cache of compiled programs warm and cold. With --podman, the time of
+# `podman run --rm` of /bin/true with each runtime; with --containerd, of
+# `ctr run --rm` through containerd's runc shim. Needs root.
 # Usage: bench/bench.sh [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
 #        bench/bench.sh --seccomp [--rounds N] [--runs N] [--quick]
+#        bench/bench.sh --podman [--rounds N] [--runs N] [--runtimes L] [--quick]
+#        bench/bench.sh --containerd [--rounds N] [--runs N] [--runtimes L] [--quick]
 # bench/README.md says what is measured and how to read it.
 set -euo pipefail
 
@@ -15,10 +20,16 @@ usage() {
 	cat <<EOF
 usage: $0 [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
        $0 --seccomp [--rounds N] [--runs N] [--quick]
+       $0 --podman [--rounds N] [--runs N] [--runtimes L] [--quick]
+       $0 --containerd [--rounds N] [--runs N] [--runtimes L] [--quick]
   --rounds N     rounds, each running every runtime in turn (default 5)
   --runs N       containers per runtime and round (default 100)
   --runtimes L   runtimes to compare (default "runc crun petrel")
   --quick        same as --rounds 2 --runs 20
+  --podman       podman run --rm of /bin/true with each runtime as
+                 podman's --runtime (default --runs 20)
+  --containerd   ctr run --rm of /bin/true through containerd's runc shim
+                 with each runtime as --runc-binary (default --runs 20)
   --seccomp      petrel only: create+start without seccomp, and with the
                  default profile of the tests with the compiled-program cache
                  warm and cold (removed before each create)
@@ -37,20 +48,28 @@ rounds=5
 runs=100
 runtimes="runc crun petrel"
 seccomp=
+podman=
+containerd=
+runs_given=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
 	--rounds=*) rounds=${1#*=}; shift ;;
-	--runs) runs=${2:?--runs needs a value}; shift 2 ;;
-	--runs=*) runs=${1#*=}; shift ;;
+	--runs) runs=${2:?--runs needs a value}; runs_given=1; shift 2 ;;
+	--runs=*) runs=${1#*=}; runs_given=1; shift ;;
 	--runtimes) runtimes=${2:?--runtimes needs a value}; shift 2 ;;
 	--runtimes=*) runtimes=${1#*=}; shift ;;
 	--quick) rounds=2; runs=20; shift ;;
 	--seccomp) seccomp=1; shift ;;
+	--podman) podman=1; shift ;;
+	--containerd) containerd=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
+# A podman run costs ~20 runtime runs: fewer of them.
+[ -z "$podman" ] || [ -n "$runs_given" ] || runs=20
+[ -z "$containerd" ] || [ -n "$runs_given" ] || runs=20
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive integer, got '$rounds'"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive integer, got '$runs'"
 [ "$(id -u)" = 0 ] || die "must run as root"
@@ -87,7 +106,7 @@ if [ -z "${PETREL_BENCH_SUBREAPER:-}" ]; then
 	exec python3 -c 'import ctypes, os, sys
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 os.execvp(sys.argv[1], sys.argv[1:])' bash "$self" --rounds "$rounds" --runs "$runs" \
-		--runtimes "$runtimes" ${seccomp:+--seccomp}
+		--runtimes "$runtimes" ${seccomp:+--seccomp} ${podman:+--podman} ${containerd:+--containerd}
 fi
 
 # ---------------------------------------------------------------- runtimes
@@ -232,6 +251,300 @@ trap cleanup EXIT
 trap 'echo >&2; note "interrupted"; cleanup; exit 130' INT TERM
 
 "$top/contrib/make-busybox-rootfs.sh" "$tmp/rootfs"
+
+# ------------------------------------------------------------------ podman
+# --podman: N sequential `podman run --rm --network none` of /bin/true per
+# runtime and round, with podman's --runtime naming the runtime; rounds
+# rotate the order. Each batch runs in a private mount namespace where /run
+# is a tmpfs (the runtimes' state, podman's) and /var/lib an overlay whose
+# writes go to $tmp (podman import writes a cache to /var/lib/containers).
+# The image is the bench rootfs, imported in each namespace, untimed.
+# With cgroupfs, podman gives a container the same cgroup path in every
+# hierarchy, so the cgroup parent must be below the caller's cgroup in each:
+# for petrel and runc it is <the caller's deepest cgroup path>/<cgroup_parent>/
+# podman-<runtime> (the directories this makes in a hierarchy where the
+# caller sits higher up are removed at the end); crun runs in its namespace
+# of above, where each mount shows the caller's cgroup, with
+# /<cgroup_parent>/podman-crun. (runc and petrel cannot run there: they
+# mount the container's cgroups from the host's view of their paths.)
+if [ -n "$podman" ]; then
+	command -v podman >/dev/null || apt_install podman || die "cannot install podman"
+	pd=$tmp/podman
+	mkdir -p "$pd/varlib"
+	tar -C "$tmp/rootfs" -cf "$pd/rootfs.tar" .
+	# podman's default rlimits as root (1048576) need CAP_SYS_RESOURCE.
+	cat >"$pd/containers.conf" <<'CONF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+[engine]
+runtime_supports_json = ["crun", "runc", "petrel"]
+CONF
+	deep=/
+	while IFS=$'\t' read -r _ _ path; do
+		[ ${#path} -le ${#deep} ] || deep=$path
+	done < <(cgroup_layout)
+	pm_made=() # deepest first in each hierarchy
+	while IFS=$'\t' read -r _ target path; do
+		case "${deep%/}/" in
+		"${path%/}/"*) ;;
+		*) die "no cgroup path is below this process's cgroup in every hierarchy" ;;
+		esac
+		d=${deep%/}/$cgroup_parent
+		while [ "$d" != "$path" ] && [ "$d" != / ] && [ ! -d "$target$d" ]; do
+			pm_made+=("$target$d")
+			d=$(dirname "$d")
+		done
+	done < <(cgroup_layout)
+	# Removes the cgroups podman made (it leaves <parent>/conmon behind, and
+	# conmon may outlive `podman run` for a moment).
+	podman_cgroups_cleanup() {
+		local d i
+		for ((i = 0; i < 20; i++)); do
+			for d in "${pm_made[@]}" "${cg_dirs[@]/%//$cgroup_parent}"; do
+				[ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+			done
+			for d in "${pm_made[@]}" "${cg_dirs[@]/%//$cgroup_parent}"; do
+				[ ! -d "$d" ] || {
+					sleep 0.1
+					continue 2
+				}
+			done
+			return 0
+		done
+		note "cannot remove podman's cgroups under $cgroup_parent"
+	}
+	# batch_podman RUNTIME BIN DIR N OUT ERRLOG CGROUP_PARENT (run by bash -c)
+	# shellcheck disable=SC2317
+	batch_podman() {
+		local rt=$1 d=$3/$1 n=$4 out=$5 errlog=$6 cgp=$7 i t0 t1
+		local a=(--root "$d/storage" --runroot "$d/runroot" --tmpdir "$d/tmp" --runtime "$2"
+			--cgroup-manager cgroupfs --events-backend file)
+		local r=(run --rm --pull never --network none --cgroup-parent "$cgp"
+			localhost/petrel-bench:latest /bin/true)
+		mkdir -p "$d/tmp"
+		{ podman "${a[@]}" import "$3/rootfs.tar" localhost/petrel-bench:latest >/dev/null &&
+			podman "${a[@]}" "${r[@]}" </dev/null >/dev/null; } 2>>"$errlog" || {
+			echo "podman import or warm-up run with $rt failed" >>"$errlog"
+			return 1
+		}
+		t0=${EPOCHREALTIME//[!0-9]/}
+		for ((i = 1; i <= n; i++)); do
+			podman "${a[@]}" "${r[@]}" </dev/null >/dev/null 2>>"$errlog" || {
+				echo "podman run $i with $rt failed" >>"$errlog"
+				return 1
+			}
+		done
+		t1=${EPOCHREALTIME//[!0-9]/}
+		echo "$((t1 - t0))" >"$out"
+		podman "${a[@]}" rmi -af >/dev/null 2>&1
+	}
+	export -f batch_podman
+	podman_batch() { # RUNTIME ROUND N
+		local rt=$1 setup="" v=$pd/varlib/$1-$2 cgp=${deep%/}/$cgroup_parent/podman-$1 status
+		if [ "$rt" = crun ]; then
+			setup=$crun_setup cgp=/$cgroup_parent/podman-crun
+		fi
+		mkdir -p "$v/upper" "$v/work"
+		setup+="mount -t tmpfs tmpfs /run && mount -t overlay overlay -o "
+		setup+="$(printf %q "lowerdir=/var/lib,upperdir=$v/upper,workdir=$v/work") /var/lib || exit 1; "
+		CONTAINERS_CONF=$pd/containers.conf unshare -m --propagation private -- \
+			bash -c "$setup"'batch_podman "$@"' bash "$rt" "${bin[$rt]}" "$pd" "$3" \
+			"$pd/run-$rt-$2" "$tmp/err-$rt.log" "$cgp"
+		status=$?
+		podman_cgroups_cleanup
+		[ "$status" = 0 ] || {
+			note "$rt: podman batch failed:"
+			tail -5 "$tmp/err-$rt.log" >&2
+		}
+		return "$status"
+	}
+	measured=()
+	for rt in "${selected[@]}"; do
+		: >"$tmp/err-$rt.log"
+		if podman_batch "$rt" 0 1; then
+			measured+=("$rt")
+		else
+			note "skipping $rt: podman cannot run the bench container with it"
+		fi
+	done
+	[ ${#measured[@]} -gt 0 ] || die "podman could not run the bench container with any runtime"
+	echo "podman bench: ${rounds} rounds x ${runs} podman run --rm --network none of /bin/true"
+	echo "  $(podman --version)"
+	for rt in "${measured[@]}"; do
+		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
+	done
+	k=${#measured[@]}
+	for ((r = 1; r <= rounds; r++)); do
+		order=()
+		for ((j = 0; j < k; j++)); do
+			order+=("${measured[(j + r - 1) % k]}")
+		done
+		printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
+		for rt in "${order[@]}"; do
+			podman_batch "$rt" "$r" "$runs" || exit 1
+		done
+	done
+	python3 - "$pd" "$rounds" "$runs" "${measured[@]}" <<'EOF'
+import os, statistics, sys
+pd, rounds, runs, runtimes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+med = statistics.median
+rows = {}
+for rt in runtimes:
+    rows[rt] = []
+    for r in range(1, rounds + 1):
+        with open(os.path.join(pd, f"run-{rt}-{r}")) as f:
+            rows[rt].append(float(f.read().split()[0]) / runs / 1000)
+order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
+        [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
+print()
+print(f"{'runtime':<8} {'podman_run(ms)':>14} {'ratio_vs_runc':>13}")
+for rt in order:
+    q = med(a / b for a, b in zip(rows[rt], rows["runc"])) if "runc" in rows else None
+    print(f"{rt:<8} {med(rows[rt]):>14.1f} {'-' if q is None else f'{q:.2f}':>13}")
+print()
+print("podman_run(ms) per round:")
+for rt in order:
+    print(f"  {rt:<8} " + " ".join(f"{x:.1f}" for x in rows[rt]))
+EOF
+	exit 0
+fi
+# -------------------------------------------------------------- containerd
+# --containerd: N sequential `ctr run --rm` of /bin/true per runtime and
+# round through containerd's runc v2 shim, --runc-binary naming the runtime;
+# the same image and flags for all, rounds rotate the order. One containerd
+# of the bench's own (config, root, state, socket in $tmp; no CRI plugin)
+# runs in a private mount namespace set up as for crun's bench (each cgroup
+# hierarchy's mount shows the caller's own cgroup, a hybrid host's cgroup2
+# mount hidden), so that every runtime runs in the same place and each
+# container's cgroup <cgroup_parent>/ctr-<runtime>-<n> lies below the
+# caller's. Its mounts go with the namespace.
+if [ -n "$containerd" ]; then
+	command -v containerd >/dev/null || apt_install containerd || die "cannot install containerd"
+	cd_dir=$tmp/containerd
+	sock=$cd_dir/containerd.sock
+	mkdir -p "$cd_dir/fifo"
+	cat >"$cd_dir/config.toml" <<CONF
+version = 2
+root = "$cd_dir/root"
+state = "$cd_dir/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$sock"
+[ttrpc]
+  address = "$sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$cd_dir/opt"
+CONF
+	ctd_pid=
+	ctd_stop() {
+		[ -n "$ctd_pid" ] || return 0
+		kill -TERM "$ctd_pid" 2>/dev/null || true
+		for _ in $(seq 100); do
+			kill -0 "$ctd_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$ctd_pid" 2>/dev/null || true
+		wait "$ctd_pid" 2>/dev/null || true
+		ctd_pid=
+		# The shims' socket directory, whatever the configuration says.
+		[ -n "$run_ctd_existed" ] || rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+	}
+	run_ctd_existed=
+	[ ! -e /run/containerd ] || run_ctd_existed=1
+	trap 'ctd_stop; cleanup' EXIT
+	trap 'echo >&2; note "interrupted"; ctd_stop; cleanup; exit 130' INT TERM
+	unshare -m --propagation private -- bash -c "$crun_setup"'exec "$@"' bash \
+		containerd --config "$cd_dir/config.toml" >"$cd_dir/log" 2>&1 &
+	ctd_pid=$!
+	for _ in $(seq 100); do
+		ctr --address "$sock" version >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ctr --address "$sock" version >/dev/null 2>&1 || {
+		tail -5 "$cd_dir/log" >&2
+		die "containerd does not start"
+	}
+	python3 "$top/contrib/make-oci-archive.py" "$tmp/rootfs" "$cd_dir/image.tar" \
+		localhost/petrel-bench:latest
+	ctr --address "$sock" image import "$cd_dir/image.tar" >/dev/null ||
+		die "ctr cannot import the bench image"
+	# batch_ctr SOCK DIR RUNTIME BIN PREFIX N OUT ERRLOG CGROUP_PARENT
+	batch_ctr() {
+		local sock=$1 d=$2 rt=$3 rbin=$4 prefix=$5 n=$6 out=$7 errlog=$8 cgp=$9 i t0 t1
+		t0=${EPOCHREALTIME//[!0-9]/}
+		for ((i = 1; i <= n; i++)); do
+			ctr --address "$sock" run --rm --runtime io.containerd.runc.v2 --runc-binary "$rbin" \
+				--runc-root "$d/root-$rt" --fifo-dir "$d/fifo" --cgroup "$cgp/ctr-$rt-$i" \
+				localhost/petrel-bench:latest "$prefix-$i" /bin/true \
+				</dev/null >/dev/null 2>>"$errlog" || {
+				echo "ctr run $prefix-$i with $rt failed" >>"$errlog"
+				return 1
+			}
+		done
+		t1=${EPOCHREALTIME//[!0-9]/}
+		echo "$((t1 - t0))" >"$out"
+	}
+	ctr_batch() { # RUNTIME ROUND N
+		batch_ctr "$sock" "$cd_dir" "$1" "${bin[$1]}" "b$2-$1" "$3" "$cd_dir/run-$1-$2" \
+			"$tmp/err-$1.log" "$cgroup_parent" || {
+			note "$1: ctr batch failed:"
+			tail -5 "$tmp/err-$1.log" >&2
+			return 1
+		}
+	}
+	measured=()
+	for rt in "${selected[@]}"; do
+		: >"$tmp/err-$rt.log"
+		if ctr_batch "$rt" 0 1 2>/dev/null; then
+			measured+=("$rt")
+		else
+			note "skipping $rt: containerd cannot run the bench container with it:"
+			tail -5 "$tmp/err-$rt.log" | sed 's/^/    /' >&2
+		fi
+	done
+	[ ${#measured[@]} -gt 0 ] || die "containerd could not run the bench container with any runtime"
+	echo "containerd bench: ${rounds} rounds x ${runs} ctr run --rm of /bin/true (runc v2 shim)"
+	echo "  $(containerd --version)"
+	for rt in "${measured[@]}"; do
+		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
+	done
+	k=${#measured[@]}
+	for ((r = 1; r <= rounds; r++)); do
+		order=()
+		for ((j = 0; j < k; j++)); do
+			order+=("${measured[(j + r - 1) % k]}")
+		done
+		printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
+		for rt in "${order[@]}"; do
+			ctr_batch "$rt" "$r" "$runs" || exit 1
+		done
+	done
+	python3 - "$cd_dir" "$rounds" "$runs" "${measured[@]}" <<'EOF'
+import os, statistics, sys
+d, rounds, runs, runtimes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+med = statistics.median
+rows = {}
+for rt in runtimes:
+    rows[rt] = []
+    for r in range(1, rounds + 1):
+        with open(os.path.join(d, f"run-{rt}-{r}")) as f:
+            rows[rt].append(float(f.read().split()[0]) / runs / 1000)
+order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
+        [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
+print()
+print(f"{'runtime':<8} {'ctr_run(ms)':>11} {'ratio_vs_runc':>13}")
+for rt in order:
+    q = med(a / b for a, b in zip(rows[rt], rows["runc"])) if "runc" in rows else None
+    print(f"{rt:<8} {med(rows[rt]):>11.1f} {'-' if q is None else f'{q:.2f}':>13}")
+print()
+print("ctr_run(ms) per round:")
+for rt in order:
+    print(f"  {rt:<8} " + " ".join(f"{x:.1f}" for x in rows[rt]))
+EOF
+	exit 0
+fi
 mkdir -p "$tmp/spec"
 spec_done=
 for rt in runc petrel crun; do
@@ -258,6 +571,13 @@ for rt in runtimes:
         os.makedirs(bundle)
         with open(os.path.join(bundle, "config.json"), "w") as f:
             json.dump(spec, f, indent=1)
+    # The container the exec batches run /bin/true in: it sleeps.
+    exec_spec = dict(spec, process=dict(spec["process"], args=["/bin/sleep", "1000000"]))
+    exec_spec["linux"] = dict(spec["linux"], cgroupsPath=f"{parent}/{rt}-exec")
+    bundle = os.path.join(tmp, "bundles", rt, "exec")
+    os.makedirs(bundle)
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(exec_spec, f, indent=1)
 EOF
 if [ -n "$seccomp" ]; then
 	python3 - "$tmp" "$cgroup_parent" "$runs" "$seccomp_profile" <<'EOF'
@@ -379,6 +699,22 @@ batch_seccomp() {
 	echo "$total" >"$out"
 }
 
+# batch_exec BIN ROOT BUNDLES PREFIX N OUT ERRLOG: N sequential `exec` of
+# /bin/true into the running container PREFIX (started by the caller), in the
+# foreground, as a health probe does.
+batch_exec() {
+	local bin=$1 root=$2 prefix=$4 n=$5 out=$6 errlog=$7 i t0 t1
+	t0=${EPOCHREALTIME//[!0-9]/}
+	for ((i = 1; i <= n; i++)); do
+		"$bin" --root "$root" exec "$prefix" /bin/true </dev/null >/dev/null 2>>"$errlog" || {
+			echo "exec $i into $prefix failed" >>"$errlog"
+			return 1
+		}
+	done
+	t1=${EPOCHREALTIME//[!0-9]/}
+	echo "$((t1 - t0))" >"$out"
+}
+
 # batch_floor N OUT: the same loop around the host's /bin/true, the cost of
 # the fork and exec that every timed invocation includes.
 batch_floor() {
@@ -390,7 +726,7 @@ batch_floor() {
 	t1=${EPOCHREALTIME//[!0-9]/}
 	echo "$((t1 - t0))" >"$out"
 }
-export -f batch_run batch_split batch_rss batch_floor batch_seccomp
+export -f batch_run batch_split batch_rss batch_floor batch_seccomp batch_exec
 
 # batch RUNTIME KIND ARGS...: runs one batch function for RUNTIME.
 batch() {
@@ -430,6 +766,24 @@ for rt in "${selected[@]}"; do
 	fi
 done
 [ ${#measured[@]} -gt 0 ] || die "no runtime could run the bench container"
+
+# exec: one sleeping container per runtime (b0-x<runtime>), started here and
+# deleted by cleanup; one untimed exec checks it. A runtime whose exec fails
+# is not measured for it.
+declare -A exec_ok
+if [ -z "$seccomp" ]; then
+	for rt in "${measured[@]}"; do
+		xid=b0-x$rt
+		if in_env "$rt" "${bin[$rt]}" --root "$tmp/root-$rt" run -d \
+			--bundle "$tmp/bundles/$rt/exec" "$xid" </dev/null >/dev/null 2>>"$tmp/err-$rt.log" &&
+			batch "$rt" exec "$xid" 1 "$tmp/warm-$rt" "$tmp/err-$rt.log" 2>/dev/null; then
+			exec_ok[$rt]=1
+		else
+			note "$rt: exec into a running container fails, not measured:"
+			tail -5 "$tmp/err-$rt.log" | sed 's/^/    /' >&2
+		fi
+	done
+fi
 
 # ----------------------------------------------------------------- seccomp
 # --seccomp: petrel's create+start in three modes, each round running them
@@ -524,6 +878,10 @@ for ((r = 1; r <= rounds; r++)); do
 	for rt in "${order[@]}"; do
 		batch "$rt" rss "b$r-m$rt" "$results/rss-$rt-$r" "$tmp/err-$rt.log"
 	done
+	for rt in "${order[@]}"; do
+		[ -n "${exec_ok[$rt]:-}" ] || continue
+		batch "$rt" exec "b0-x$rt" "$runs" "$results/exec-$rt-$r" "$tmp/err-$rt.log"
+	done
 done
 
 # ------------------------------------------------------------------ report
@@ -547,32 +905,42 @@ for rt in runtimes:
         split = [read("split", rt, r) for r in range(1, rounds + 1)]
         for i, step in enumerate(("create", "start", "delete")):
             rows[rt][step] = med(s[i] for s in split) / runs / 1000
+    if os.path.exists(os.path.join(results, f"exec-{rt}-1")):
+        rows[rt]["exec"] = [read("exec", rt, r)[0] / runs / 1000 for r in range(1, rounds + 1)]
 
-def ratio(rt):
-    if "runc" not in rows:
+def ratio(rt, kind="run"):
+    if kind not in rows.get("runc", {}) or kind not in rows[rt]:
         return None
-    return med(a / b for a, b in zip(rows[rt]["run"], rows["runc"]["run"]))
+    return med(a / b for a, b in zip(rows[rt][kind], rows["runc"][kind]))
 
 def size(kib):
     return f"{kib / 1024:.1f}MiB ({kib:.0f}KiB)"
 
 print()
 print(f"{'runtime':<8} {'run(ms)':>8} {'ratio_vs_runc':>13} {'create(ms)':>10} "
-      f"{'start(ms)':>9} {'delete(ms)':>10}  peak_rss")
+      f"{'start(ms)':>9} {'delete(ms)':>10} {'exec(ms)':>8} {'exec_ratio':>10}  peak_rss")
 order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
         [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
 for rt in order:
     row, q = rows[rt], ratio(rt)
     qs = "-" if q is None else f"{q:.2f}"
     steps = [f"{row[s]:.2f}" if s in row else "-" for s in ("create", "start", "delete")]
+    ex = f"{med(row['exec']):.2f}" if "exec" in row else "-"
+    xq = ratio(rt, "exec")
+    xqs = "-" if xq is None else f"{xq:.2f}"
     print(f"{rt:<8} {med(row['run']):>8.2f} {qs:>13} {steps[0]:>10} "
-          f"{steps[1]:>9} {steps[2]:>10}  {size(row['rss'])}")
+          f"{steps[1]:>9} {steps[2]:>10} {ex:>8} {xqs:>10}  {size(row['rss'])}")
 floor = med(read("floor", "", r)[0] for r in range(1, rounds + 1)) / runs / 1000
 print(f"(every figure includes one fork+exec from bash: {floor:.2f} ms for /bin/true)")
 print()
 print("run(ms) per round:")
 for rt in order:
     print(f"  {rt:<8} " + " ".join(f"{x:.2f}" for x in rows[rt]["run"]))
+if any("exec" in rows[rt] for rt in order):
+    print("exec(ms) per round:")
+    for rt in order:
+        if "exec" in rows[rt]:
+            print(f"  {rt:<8} " + " ".join(f"{x:.2f}" for x in rows[rt]["exec"]))
 print()
 if "petrel" not in rows:
     print("verdict: petrel was not measured")
@@ -583,6 +951,12 @@ else:
     else:
         print(f"verdict: petrel run time {q:.2f}x runc (target <= 0.30x): "
               f"{'PASS' if q <= 0.30 else 'FAIL'}")
+    xq = ratio("petrel", "exec")
+    if xq is None:
+        print("verdict: exec time vs runc: not measured for both")
+    else:
+        print(f"verdict: petrel exec time {xq:.2f}x runc (target <= 0.50x): "
+              f"{'PASS' if xq <= 0.50 else 'FAIL'}")
     kib = rows["petrel"]["rss"]
     print(f"verdict: petrel peak RSS {size(kib)} (target < 2MiB): "
           f"{'PASS' if kib < 2048 else 'FAIL'}")

@@ -135,7 +135,7 @@ if wants asan; then
 		# The runtime itself under the sanitizers, through real containers.
 		# The helpers that run inside containers must be static: they come
 		# from the main build.
-		for t in cli lifecycle hooks terminal seccomp mounts; do
+		for t in cli lifecycle hooks terminal seccomp mounts cgroups events exec; do
 			PETREL=$asan/petrel top_builddir=$asan \
 				SYSCALL_HELPER=$build/tests/helpers/syscall \
 				run_suite "asan/integration/$t" bash "tests/integration/$t.sh"
