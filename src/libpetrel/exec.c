@@ -333,7 +333,13 @@ struct exec_child {
 	int root_fd;      /* the init's root (--no-pivot containers), or -1 */
 	int console_fd;   /* connected --console-socket, or -1 */
 	int state_fds[2]; /* petrel's directory fds, closed in the child */
-	bool wait_cgroup; /* petrel moves it into (part of) its cgroup first */
+	/* It moves itself into (the rest of) its cgroup, first thing, while it
+	 * still has the host's rights (petrel_cgroup_enter_self: no global
+	 * lock, no RCU grace period to wait for). */
+	const struct petrel_cgroup *cgroup;
+	const char *sub;
+	bool join_cgroup;
+	bool born_in_v2;
 	bool has_winsize; /* petrel's own terminal size, for a relayed pty */
 	struct oci_box winsize;
 	int preserve_fds;
@@ -407,24 +413,12 @@ static int apply_process_attributes(const struct exec_child *x, struct petrel_er
 	return petrel_process_set_lsm_labels(p, err);
 }
 
-/* Waits for petrel's message `type`. petrel's word that the child is in its
- * cgroup may come first: then the child need not wait for it any more. */
+/* Waits for petrel's message `type`. */
 static int expect_from_petrel(struct exec_child *x, enum petrel_sync_type type,
 			      struct petrel_error **err)
 {
 	struct petrel_sync_msg msg;
-	for (;;) {
-		if (petrel_sync_recv(x->sock, &msg, NULL, err) < 0)
-			return -1;
-		if (msg.type == (uint32_t)type)
-			return 0;
-		if (msg.type == PETREL_SYNC_CGROUP_ACK) {
-			x->wait_cgroup = false;
-			continue;
-		}
-		return petrel_error_set(err, 0, "sync: expected message %u, got %u", type,
-					msg.type);
-	}
+	return petrel_sync_expect(x->sock, type, &msg, err);
 }
 
 /* Installs the filter; a notify listener goes to petrel, which sends it to
@@ -500,6 +494,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_child *x)
 			close(x->state_fds[i]);
 
 	if (reset_signals(&err) < 0 ||
+	    (x->join_cgroup &&
+	     petrel_cgroup_enter_self(x->cgroup, x->born_in_v2, x->sub, &err) < 0) ||
 	    join_namespaces(x->init_pidfd, x->ns_dir, x->ns_flags, &err) < 0)
 		goto fail;
 	close(x->init_pidfd);
@@ -537,9 +533,6 @@ __attribute__((noreturn)) static void exec_child(struct exec_child *x)
 		goto fail;
 	}
 	if (petrel_process_cloexec_from(3 + (unsigned)x->preserve_fds, &err) < 0)
-		goto fail;
-	/* Nothing of the process runs before it is in the container's cgroup. */
-	if (x->wait_cgroup && expect_from_petrel(x, PETREL_SYNC_CGROUP_ACK, &err) < 0)
 		goto fail;
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final &&
 	    petrel_process_set_cpu_affinity(p->exec_cpu_affinity->final, &err) < 0)
@@ -914,8 +907,11 @@ static int start_child(const struct petrel_exec_options *o, struct exec_run *r,
 	 * is not all of the container's cgroup (v1 hierarchies), petrel moves
 	 * it in before it goes on. */
 	bool born_in_v2 = r->cg->v2_fd >= 0 && r->sub == NULL;
+	x.cgroup = r->cg;
+	x.sub = r->sub;
 	for (;;) {
-		x.wait_cgroup = r->sub || !petrel_cgroup_born_complete(r->cg) ||
+		x.born_in_v2 = born_in_v2;
+		x.join_cgroup = r->sub || !petrel_cgroup_born_complete(r->cg) ||
 				(r->cg->v2_fd >= 0 && !born_in_v2);
 		struct petrel_error *e = NULL;
 		r->pid = petrel_clone(0, &r->pidfd, born_in_v2 ? &r->cg->v2_fd : NULL, &e);
@@ -937,20 +933,6 @@ static int start_child(const struct petrel_exec_options *o, struct exec_run *r,
 	restore_namespaces_for_children(own);
 	close(r->child_sock);
 	r->child_sock = -1;
-	if (!x.wait_cgroup)
-		return 0;
-	if (petrel_cgroup_enter(r->cg, r->pid, born_in_v2, r->sub, err) < 0)
-		return -1;
-	/* A child that failed before it waited is gone: its error, which
-	 * wait_for_exec() reads, says more than the broken pipe. */
-	struct petrel_error *e = NULL;
-	if (petrel_sync_send(r->sock, PETREL_SYNC_CGROUP_ACK, 0, NULL, -1, &e) < 0) {
-		if (e->errnum != EPIPE && e->errnum != ECONNRESET) {
-			*err = e;
-			return -1;
-		}
-		petrel_error_free(e);
-	}
 	return 0;
 }
 
