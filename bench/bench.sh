@@ -252,6 +252,49 @@ trap 'echo >&2; note "interrupted"; cleanup; exit 130' INT TERM
 
 "$top/contrib/make-busybox-rootfs.sh" "$tmp/rootfs"
 
+# engine_rounds BATCH DIR LABEL RUNTIME...: $rounds rounds of `BATCH RUNTIME
+# ROUND $runs` for each runtime, in an order that rotates every round; each
+# batch writes its total time in microseconds to DIR/run-RUNTIME-ROUND. Then
+# the median per-run time of each runtime and its ratio to runc.
+engine_rounds() {
+	local batch=$1 dir=$2 label=$3 r j rt order
+	shift 3
+	local measured=("$@") k=$#
+	for ((r = 1; r <= rounds; r++)); do
+		order=()
+		for ((j = 0; j < k; j++)); do
+			order+=("${measured[(j + r - 1) % k]}")
+		done
+		printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
+		for rt in "${order[@]}"; do
+			"$batch" "$rt" "$r" "$runs" || exit 1
+		done
+	done
+	python3 - "$dir" "$rounds" "$runs" "$label(ms)" "${measured[@]}" <<'EOF'
+import os, statistics, sys
+d, rounds, runs, label, runtimes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+med = statistics.median
+rows = {}
+for rt in runtimes:
+    rows[rt] = []
+    for r in range(1, rounds + 1):
+        with open(os.path.join(d, f"run-{rt}-{r}")) as f:
+            rows[rt].append(float(f.read().split()[0]) / runs / 1000)
+order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
+        [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
+w = max(len(label), 11)
+print()
+print(f"{'runtime':<8} {label:>{w}} {'ratio_vs_runc':>13}")
+for rt in order:
+    q = med(a / b for a, b in zip(rows[rt], rows["runc"])) if "runc" in rows else None
+    print(f"{rt:<8} {med(rows[rt]):>{w}.1f} {'-' if q is None else f'{q:.2f}':>13}")
+print()
+print(f"{label} per round:")
+for rt in order:
+    print(f"  {rt:<8} " + " ".join(f"{x:.1f}" for x in rows[rt]))
+EOF
+}
+
 # ------------------------------------------------------------------ podman
 # --podman: N sequential `podman run --rm --network none` of /bin/true per
 # runtime and round, with podman's --runtime naming the runtime; rounds
@@ -373,39 +416,7 @@ CONF
 	for rt in "${measured[@]}"; do
 		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
 	done
-	k=${#measured[@]}
-	for ((r = 1; r <= rounds; r++)); do
-		order=()
-		for ((j = 0; j < k; j++)); do
-			order+=("${measured[(j + r - 1) % k]}")
-		done
-		printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
-		for rt in "${order[@]}"; do
-			podman_batch "$rt" "$r" "$runs" || exit 1
-		done
-	done
-	python3 - "$pd" "$rounds" "$runs" "${measured[@]}" <<'EOF'
-import os, statistics, sys
-pd, rounds, runs, runtimes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-med = statistics.median
-rows = {}
-for rt in runtimes:
-    rows[rt] = []
-    for r in range(1, rounds + 1):
-        with open(os.path.join(pd, f"run-{rt}-{r}")) as f:
-            rows[rt].append(float(f.read().split()[0]) / runs / 1000)
-order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
-        [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
-print()
-print(f"{'runtime':<8} {'podman_run(ms)':>14} {'ratio_vs_runc':>13}")
-for rt in order:
-    q = med(a / b for a, b in zip(rows[rt], rows["runc"])) if "runc" in rows else None
-    print(f"{rt:<8} {med(rows[rt]):>14.1f} {'-' if q is None else f'{q:.2f}':>13}")
-print()
-print("podman_run(ms) per round:")
-for rt in order:
-    print(f"  {rt:<8} " + " ".join(f"{x:.1f}" for x in rows[rt]))
-EOF
+	engine_rounds podman_batch "$pd" podman_run "${measured[@]}"
 	exit 0
 fi
 # -------------------------------------------------------------- containerd
@@ -510,39 +521,7 @@ CONF
 	for rt in "${measured[@]}"; do
 		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
 	done
-	k=${#measured[@]}
-	for ((r = 1; r <= rounds; r++)); do
-		order=()
-		for ((j = 0; j < k; j++)); do
-			order+=("${measured[(j + r - 1) % k]}")
-		done
-		printf 'round %d/%d: %s\n' "$r" "$rounds" "${order[*]}" >&2
-		for rt in "${order[@]}"; do
-			ctr_batch "$rt" "$r" "$runs" || exit 1
-		done
-	done
-	python3 - "$cd_dir" "$rounds" "$runs" "${measured[@]}" <<'EOF'
-import os, statistics, sys
-d, rounds, runs, runtimes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-med = statistics.median
-rows = {}
-for rt in runtimes:
-    rows[rt] = []
-    for r in range(1, rounds + 1):
-        with open(os.path.join(d, f"run-{rt}-{r}")) as f:
-            rows[rt].append(float(f.read().split()[0]) / runs / 1000)
-order = [rt for rt in ("runc", "crun", "petrel") if rt in rows] + \
-        [rt for rt in rows if rt not in ("runc", "crun", "petrel")]
-print()
-print(f"{'runtime':<8} {'ctr_run(ms)':>11} {'ratio_vs_runc':>13}")
-for rt in order:
-    q = med(a / b for a, b in zip(rows[rt], rows["runc"])) if "runc" in rows else None
-    print(f"{rt:<8} {med(rows[rt]):>11.1f} {'-' if q is None else f'{q:.2f}':>13}")
-print()
-print("ctr_run(ms) per round:")
-for rt in order:
-    print(f"  {rt:<8} " + " ".join(f"{x:.1f}" for x in rows[rt]))
-EOF
+	engine_rounds ctr_batch "$cd_dir" ctr_run "${measured[@]}"
 	exit 0
 fi
 mkdir -p "$tmp/spec"

@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/keyctl.h>
 
 #include "bundle.h"
 #include "capabilities.h"
@@ -345,30 +344,6 @@ struct exec_child {
 	int preserve_fds;
 };
 
-static int reset_signals(struct petrel_error **err)
-{
-	sigset_t none;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		return petrel_error_errno(err, "reset signal mask");
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	return 0;
-}
-
-/* Like the init: the container's session keyring, never petrel's. */
-static int join_session_keyring(const char *id, struct petrel_error **err)
-{
-	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, id) < 0) {
-		if (errno == ENOSYS || errno == EDQUOT || errno == EACCES || errno == EPERM) {
-			petrel_debug("session keyring: %s", strerror(errno));
-			return 0;
-		}
-		return petrel_error_errno(err, "join session keyring");
-	}
-	return 0;
-}
-
 /* Joining the mount namespace puts the root at the namespace's root mount,
  * which is the container's after pivot_root. A --no-pivot init moved its
  * rootfs over / and chroot'ed into it: the process goes where the init is. */
@@ -493,7 +468,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_child *x)
 		if (x->state_fds[i] >= 0)
 			close(x->state_fds[i]);
 
-	if (reset_signals(&err) < 0 ||
+	if (petrel_process_reset_signals(&err) < 0 ||
 	    (x->join_cgroup &&
 	     petrel_cgroup_enter_self(x->cgroup, x->born_in_v2, x->sub, &err) < 0) ||
 	    join_namespaces(x->init_pidfd, x->ns_dir, x->ns_flags, &err) < 0)
@@ -507,7 +482,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_child *x)
 		petrel_error_errno(&err, "setsid");
 		goto fail;
 	}
-	if (join_session_keyring(x->id, &err) < 0 || enter_root(x, &err) < 0 ||
+	if (petrel_process_join_session_keyring(x->id, &err) < 0 || enter_root(x, &err) < 0 ||
 	    setup_terminal(x, &err) < 0 || apply_process_attributes(x, &err) < 0)
 		goto fail;
 	/* The cwd is resolved inside the root as root, before a filter could

@@ -14,7 +14,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/keyctl.h>
 #include <linux/sched.h>
 
 #include "capabilities.h"
@@ -37,17 +36,6 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-
-static int reset_signals(struct petrel_error **err)
-{
-	sigset_t none;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		return petrel_error_errno(err, "reset signal mask");
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	return 0;
-}
 
 /* When namespaces were not all made by clone (some are joined by path, or a
  * time namespace needs its offsets written before anyone enters it), this
@@ -123,18 +111,8 @@ static int join_session_keyring(const struct petrel_init *in, struct petrel_erro
 {
 	if (in->no_new_keyring)
 		return 0;
-	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->id) < 0) {
-		/* Keyrings may be unavailable (ENOSYS) or not namespaced for this
-		 * user (EDQUOT, EACCES); runc goes on in that case too. */
-		if (errno == ENOSYS || errno == EDQUOT || errno == EACCES || errno == EPERM) {
-			petrel_debug("session keyring: %s", strerror(errno));
-			return 0;
-		}
-		return petrel_error_errno(err, "join session keyring");
-	}
-	return 0;
+	return petrel_process_join_session_keyring(in->id, err);
 }
-
 static int set_hostname(const struct oci_spec *spec, struct petrel_error **err)
 {
 	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -368,7 +346,7 @@ void petrel_init_main(struct petrel_init *in)
 	cleanup_free char *executable = NULL;
 	char **env = NULL;
 
-	if (reset_signals(&err) < 0 || enter_namespaces(in, &err) < 0)
+	if (petrel_process_reset_signals(&err) < 0 || enter_namespaces(in, &err) < 0)
 		goto fail;
 	become_namespace_root(in);
 	if ((in->plan->new_flags & CLONE_NEWNET) && petrel_ns_loopback_up(&err) < 0)

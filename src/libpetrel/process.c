@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/keyctl.h>
 #include <linux/openat2.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "util.h"
 #include "passwd.h"
 #include "process.h"
@@ -724,4 +727,29 @@ char **petrel_process_environ(const struct oci_process *process)
 	}
 	env[n] = NULL;
 	return env;
+}
+
+int petrel_process_reset_signals(struct petrel_error **err)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return petrel_error_errno(err, "reset signal mask");
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	return 0;
+}
+
+int petrel_process_join_session_keyring(const char *name, struct petrel_error **err)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0) {
+		/* Keyrings may be unavailable (ENOSYS) or not namespaced for this
+		 * user (EDQUOT, EACCES); runc goes on in that case too. */
+		if (errno == ENOSYS || errno == EDQUOT || errno == EACCES || errno == EPERM) {
+			petrel_debug("session keyring: %s", strerror(errno));
+			return 0;
+		}
+		return petrel_error_errno(err, "join session keyring");
+	}
+	return 0;
 }

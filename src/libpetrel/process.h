@@ -88,4 +88,12 @@ char **petrel_process_environ(const struct oci_process *process);
  * there is no entry, an empty home, or the file is not a regular file. */
 char *petrel_passwd_home(const char *passwd, uid_t uid);
 
+/* In a new process (init or exec): an empty signal mask, default
+ * dispositions. */
+int petrel_process_reset_signals(struct petrel_error **err);
+/* Joins a new session keyring named name (the container's id), so the
+ * container never shares petrel's; where keyrings are unavailable it goes
+ * on, as runc does. */
+int petrel_process_join_session_keyring(const char *name, struct petrel_error **err);
+
 #endif

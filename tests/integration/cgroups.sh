@@ -159,16 +159,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 make_cgroup "$RUN_CG" || { fail "make_the_runs_cgroup $RUN_CG"; tap_done; exit 1; }
 
-# ---------------------------------------------------------------- helpers
-# run_pt ARGS...: the runtime with the test's root; status in $rc, output in
-# $out and $err. Not for commands whose container keeps stdio.
-run_pt() {
-	pt "$@" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err" </dev/null
-	rc=$?
-	out=$(cat "$TEST_TMP/cmd.out")
-	err=$(cat "$TEST_TMP/cmd.err")
-}
-
 # bundle NAME ARG...: bundle $TEST_TMP/NAME running ARG..., for container
 # NAME in cgroup $RUN_CG/NAME.
 bundle() {
@@ -198,18 +188,6 @@ ctr() {
 	err=$(cat "$TEST_TMP/$name.err")
 }
 
-# proc_alive PID: the process exists and is not a zombie.
-proc_alive() {
-	local stat
-	[ -n "$1" ] || return 1
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	case "${stat%% *}" in
-	Z | X) return 1 ;;
-	esac
-	return 0
-}
-
 # all_dead PID... [within 10 s]
 all_dead() {
 	local _ p alive
@@ -219,16 +197,6 @@ all_dead() {
 			proc_alive "$p" && alive=1
 		done
 		[ -z "$alive" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_output FILE PATTERN [TIMEOUT_S]: until FILE has a line matching PATTERN.
-wait_output() {
-	local _
-	for _ in $(seq 1 $((${3:-10} * 20))); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1

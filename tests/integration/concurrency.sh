@@ -12,17 +12,6 @@
 . "$(dirname "$0")/../lib/integration.sh" concurrency_integration
 trap cleanup_all EXIT
 
-# proc_alive PID: the process exists and is not a zombie.
-proc_alive() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	case "${stat%% *}" in
-	Z | X) return 1 ;;
-	esac
-	return 0
-}
-
 # alive_among FILE...: the pids named in the pid files that are still alive.
 alive_among() {
 	local f pid

@@ -13,15 +13,6 @@ trap cleanup_all EXIT
 MiB=1048576
 CG=petrel-events-$$
 
-# run_pt ARGS...: petrel with the test's root; status in $rc, output in $out
-# and $err. Not for create or run (the container keeps their stdio).
-run_pt() {
-	pt "$@" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err" </dev/null
-	rc=$?
-	out=$(cat "$TEST_TMP/cmd.out")
-	err=$(cat "$TEST_TMP/cmd.err")
-}
-
 # bundle ID ARG...: a bundle $TEST_TMP/ID running ARG... in the cgroup
 # $CG-ID, relative to the test's own.
 bundle() {
@@ -56,15 +47,6 @@ events_bg() {
 	"$PETREL" --root "$TEST_ROOT" events "$@" "$id" >"$TEST_TMP/$id.events" \
 		2>"$TEST_TMP/$id.events.err" </dev/null &
 	ev_pid=$!
-}
-
-# wait_output FILE PATTERN SECONDS: until a line of FILE matches (grep -E).
-wait_output() {
-	for _ in $(seq 1 $(($3 * 10))); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # wait_exit PID SECONDS: until the background job PID ends; its status in

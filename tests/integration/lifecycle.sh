@@ -14,16 +14,6 @@ trap cleanup_all EXIT
 # of each group.
 TRACKED_PIDS=()
 
-# run_pt ARGS...: petrel with the test's root; status in $rc, output in $out
-# and $err. Not for commands whose container keeps stdio (create, run):
-# those use create_ctr and run_bg, which give each container its own files.
-run_pt() {
-	pt "$@" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err" </dev/null
-	rc=$?
-	out=$(cat "$TEST_TMP/cmd.out")
-	err=$(cat "$TEST_TMP/cmd.err")
-}
-
 # bundle NAME ARG...: a bundle $TEST_TMP/NAME running ARG...; prints its path.
 bundle() {
 	local dir=$TEST_TMP/$1
@@ -72,32 +62,11 @@ track() {
 	return 0
 }
 
-# proc_alive PID: the process exists and is not a zombie.
-proc_alive() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	case "${stat%% *}" in
-	Z | X) return 1 ;;
-	esac
-	return 0
-}
-
 # wait_dead PID [TIMEOUT_S]
 wait_dead() {
 	local _
 	for _ in $(seq 1 $((${2:-10} * 20))); do
 		proc_alive "$1" || return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_output FILE PATTERN [TIMEOUT_S]: until FILE has a line matching PATTERN.
-wait_output() {
-	local _
-	for _ in $(seq 1 $((${3:-10} * 20))); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1

@@ -121,3 +121,34 @@ leftovers() {
 	grep -F "$TEST_TMP" /proc/self/mountinfo
 	return 0
 }
+
+# run_pt ARGS...: petrel with the test's root; status in $rc, output in $out
+# and $err. Not for create or run (the container keeps their stdio).
+run_pt() {
+	pt "$@" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err" </dev/null
+	rc=$?
+	out=$(cat "$TEST_TMP/cmd.out")
+	err=$(cat "$TEST_TMP/cmd.err")
+}
+
+# wait_output FILE PATTERN [TIMEOUT_S]: until FILE has a line matching PATTERN.
+wait_output() {
+	local _
+	for _ in $(seq 1 $((${3:-10} * 20))); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# proc_alive PID: the process exists and is not a zombie.
+proc_alive() {
+	local stat
+	[ -n "$1" ] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	case "${stat%% *}" in
+	Z | X) return 1 ;;
+	esac
+	return 0
+}
