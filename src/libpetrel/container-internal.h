@@ -37,5 +37,8 @@ void petrel_forwarded_signals(sigset_t *set);
  * returns its exit status (128+N when killed by signal N), or -1 with *err. */
 int petrel_foreground_wait(pid_t pid, int pidfd, int master, const sigset_t *forward,
 			   struct petrel_error **err);
+/* Discards the forwarded signals still pending (they came for a process
+ * that is gone, and would otherwise stop petrel) and restores *old. */
+void petrel_forwarded_signals_restore(const sigset_t *forward, const sigset_t *old);
 
 #endif

@@ -738,13 +738,9 @@ static void exec_run_release(struct exec_run *r)
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, NULL, 0);
 	}
-	if (r->blocked) {
-		/* What came for the process after it exited is not petrel's. */
-		struct timespec now = {0, 0};
-		while (sigtimedwait(&r->forward, NULL, &now) > 0)
-			;
-		sigprocmask(SIG_SETMASK, &r->old, NULL);
-	}
+	/* What came for the process after it exited is not petrel's. */
+	if (r->blocked)
+		petrel_forwarded_signals_restore(&r->forward, &r->old);
 	free(r->sub);
 	petrel_cgroup_free(r->cg);
 	petrel_seccomp_free(r->seccomp);

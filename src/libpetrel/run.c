@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -187,6 +188,14 @@ int petrel_foreground_wait(pid_t pid, int pidfd, int master, const sigset_t *for
 	return status;
 }
 
+void petrel_forwarded_signals_restore(const sigset_t *forward, const sigset_t *old)
+{
+	struct timespec now = {0, 0};
+	while (sigtimedwait(forward, NULL, &now) > 0)
+		;
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bool no_subreaper,
 	       struct petrel_error **err)
 {
@@ -231,7 +240,7 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 	}
 	/* Only now: a signal still pending must not stop petrel before the
 	 * container is deleted. */
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	petrel_forwarded_signals_restore(&forward, &old);
 	return status;
 
 fail_unblock:
