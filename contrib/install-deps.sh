@@ -4,15 +4,16 @@
 # tests (a superset; qemu-system-x86, cpio and kmod are for the guest-VM
 # suites of tests/vm/; containerd and python3-grpcio, a CRI client's, for
 # tests/integration/containerd.sh; podman, netavark, catatonit and
-# iptables for tests/integration/podman.sh). Does nothing when everything is
-# there.
+# iptables for tests/integration/podman.sh; go-md2man, which makes the man
+# pages from docs/man/*.8.md, for tests/docs/check-man.sh). Does nothing when
+# everything is there.
 set -euo pipefail
 
 build_packages=(autoconf automake pkg-config make gcc libc6-dev
 	libyajl-dev libseccomp-dev libcap-dev libsystemd-dev criu
 	busybox-static)
 test_packages=("${build_packages[@]}" clang libclang-rt-14-dev clang-format
-	python3 jq groff-base man-db iproute2 procps util-linux
+	python3 jq groff-base man-db go-md2man iproute2 procps util-linux
 	qemu-system-x86 cpio kmod
 	containerd python3-grpcio
 	podman netavark catatonit iptables)

@@ -102,7 +102,7 @@ const struct petrel_command petrel_command_events = {
 	.summary = "stream a container's OOM events and resource usage",
 	.description = "   Prints, one JSON object a line, what happens to the container: out of\n"
 		       "   memory events as they occur and, every --interval, its resource usage\n"
-		       "   (CPU, memory, pids, block I/O, huge pages, network). It runs until the\n"
+		       "   (CPU, memory, pids, block I/O, huge pages). It runs until the\n"
 		       "   container stops. With --stats it prints the usage once and exits.",
 	.options = events_options,
 	.args_mode = PETREL_ARGS_INTERMIXED,

@@ -55,7 +55,7 @@ static const struct petrel_option exec_options[] = {
 	{"detach", 'd', PETREL_OPT_BOOL, &opts.detach, NULL,
 	 "return once the process is started instead of waiting for it"},
 	{"preserve-fds", 0, PETREL_OPT_INT, &opts.preserve_fds, "N",
-	 "pass N more file descriptors, after stdio and $LISTEN_FDS, to the process"},
+	 "pass N more file descriptors, after stdio (3 to 3+N-1), to the process"},
 	{"cgroup", 0, PETREL_OPT_LIST, &opts.cgroups, "[CONTROLLERS:]PATH",
 	 "run in this sub-cgroup of the container, e.g. pids,memory:sub (repeatable)"},
 	{"ignore-paused", 0, PETREL_OPT_BOOL, &opts.ignore_paused, NULL,

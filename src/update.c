@@ -356,7 +356,7 @@ const struct petrel_command petrel_command_update = {
 	.summary = "change a container's resource limits",
 	.description = "   Changes the cgroup limits of a created, running or paused container\n"
 		       "   without restarting it: CPU shares, quota and sets, memory and swap,\n"
-		       "   block I/O weight, the number of processes and the Intel RDT schemas.\n"
+		       "   block I/O weight and the number of processes.\n"
 		       "   Limits come from the flags, or from a JSON file in the runtime-spec\n"
 		       "   linux.resources format given with --resources (- reads stdin), for\n"
 		       "   example:\n\n"

@@ -5,7 +5,7 @@
 # one line per test and ends with `N passed, N failed[, N skipped]`.
 #   tests/run.sh            everything
 #   tests/run.sh unit ...   only the named suites (unit integration
-#                           oci-validation fuzz asan clang format)
+#                           oci-validation fuzz asan clang format docs)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -15,7 +15,7 @@ export LC_ALL=C
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(format unit integration oci-validation asan clang fuzz)
+[ ${#suites[@]} -eq 0 ] && suites=(format docs unit integration oci-validation asan clang fuzz)
 wants() {
 	local s
 	for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done
@@ -99,6 +99,10 @@ export PETREL=$build/petrel top_srcdir=$top top_builddir=$build
 
 if wants format; then
 	check format:clang-format bash -c 'git ls-files "*.c" "*.h" | xargs clang-format --dry-run -Werror'
+fi
+
+if wants docs; then
+	run_suite docs/check-man bash tests/docs/check-man.sh
 fi
 
 if wants unit; then
