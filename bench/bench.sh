@@ -252,6 +252,29 @@ trap 'echo >&2; note "interrupted"; cleanup; exit 130' INT TERM
 
 "$top/contrib/make-busybox-rootfs.sh" "$tmp/rootfs"
 
+# engine_probe BATCH ENGINE TITLE: the selected runtimes ENGINE can run the
+# bench container with (one trial batch each) into $measured, and a header
+# naming TITLE, the engine's version and each runtime's.
+engine_probe() {
+	local batch=$1 engine=$2 title=$3 rt
+	measured=()
+	for rt in "${selected[@]}"; do
+		: >"$tmp/err-$rt.log"
+		if "$batch" "$rt" 0 1 2>/dev/null; then
+			measured+=("$rt")
+		else
+			note "skipping $rt: $engine cannot run the bench container with it:"
+			tail -5 "$tmp/err-$rt.log" | sed 's/^/    /' >&2
+		fi
+	done
+	[ ${#measured[@]} -gt 0 ] || die "$engine could not run the bench container with any runtime"
+	echo "$engine bench: ${rounds} rounds x ${runs} $title"
+	echo "  $("$engine" --version)"
+	for rt in "${measured[@]}"; do
+		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
+	done
+}
+
 # engine_rounds BATCH DIR LABEL RUNTIME...: $rounds rounds of `BATCH RUNTIME
 # ROUND $runs` for each runtime, in an order that rotates every round; each
 # batch writes its total time in microseconds to DIR/run-RUNTIME-ROUND. Then
@@ -401,21 +424,7 @@ CONF
 		}
 		return "$status"
 	}
-	measured=()
-	for rt in "${selected[@]}"; do
-		: >"$tmp/err-$rt.log"
-		if podman_batch "$rt" 0 1; then
-			measured+=("$rt")
-		else
-			note "skipping $rt: podman cannot run the bench container with it"
-		fi
-	done
-	[ ${#measured[@]} -gt 0 ] || die "podman could not run the bench container with any runtime"
-	echo "podman bench: ${rounds} rounds x ${runs} podman run --rm --network none of /bin/true"
-	echo "  $(podman --version)"
-	for rt in "${measured[@]}"; do
-		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
-	done
+	engine_probe podman_batch podman "podman run --rm --network none of /bin/true"
 	engine_rounds podman_batch "$pd" podman_run "${measured[@]}"
 	exit 0
 fi
@@ -505,22 +514,7 @@ CONF
 			return 1
 		}
 	}
-	measured=()
-	for rt in "${selected[@]}"; do
-		: >"$tmp/err-$rt.log"
-		if ctr_batch "$rt" 0 1 2>/dev/null; then
-			measured+=("$rt")
-		else
-			note "skipping $rt: containerd cannot run the bench container with it:"
-			tail -5 "$tmp/err-$rt.log" | sed 's/^/    /' >&2
-		fi
-	done
-	[ ${#measured[@]} -gt 0 ] || die "containerd could not run the bench container with any runtime"
-	echo "containerd bench: ${rounds} rounds x ${runs} ctr run --rm of /bin/true (runc v2 shim)"
-	echo "  $(containerd --version)"
-	for rt in "${measured[@]}"; do
-		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
-	done
+	engine_probe ctr_batch containerd "ctr run --rm of /bin/true (runc v2 shim)"
 	engine_rounds ctr_batch "$cd_dir" ctr_run "${measured[@]}"
 	exit 0
 fi

@@ -357,7 +357,7 @@ static int enter_root(const struct exec_child *x, struct petrel_error **err)
 	return 0;
 }
 
-static int setup_terminal(const struct exec_child *x, struct petrel_error **err)
+static int setup_terminal(struct exec_child *x, struct petrel_error **err)
 {
 	const struct oci_process *p = x->process;
 	if (!p->terminal)
@@ -366,12 +366,8 @@ static int setup_terminal(const struct exec_child *x, struct petrel_error **err)
 		petrel_terminal_setup_exec(x->has_winsize ? &x->winsize : p->console_size, err);
 	if (master < 0)
 		return -1;
-	if (x->console_fd >= 0) {
-		if (petrel_terminal_send_fd(x->console_fd, master, "", err) < 0)
-			return petrel_error_prefix(err, "send terminal to console socket");
-		close(x->console_fd);
-		return 0;
-	}
+	if (x->console_fd >= 0)
+		return petrel_terminal_send_to_console(&x->console_fd, master, err);
 	return petrel_sync_send(x->sock, PETREL_SYNC_PTY, 0, NULL, master, err);
 }
 

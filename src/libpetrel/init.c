@@ -168,13 +168,8 @@ static int setup_terminal(struct petrel_init *in, struct petrel_error **err)
 	cleanup_close int master = petrel_terminal_setup(p->console_size, err);
 	if (master < 0)
 		return -1;
-	if (in->console_fd >= 0) {
-		if (petrel_terminal_send_fd(in->console_fd, master, "", err) < 0)
-			return petrel_error_prefix(err, "send terminal to console socket");
-		close(in->console_fd);
-		in->console_fd = -1;
-		return 0;
-	}
+	if (in->console_fd >= 0)
+		return petrel_terminal_send_to_console(&in->console_fd, master, err);
 	if (in->pty_to_parent)
 		return petrel_sync_send(in->sync_fd, PETREL_SYNC_PTY, 0, NULL, master, err);
 	return 0;

@@ -335,3 +335,12 @@ void petrel_terminal_copy_winsize(int from, int to)
 	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
+
+int petrel_terminal_send_to_console(int *console_fd, int master_fd, struct petrel_error **err)
+{
+	if (petrel_terminal_send_fd(*console_fd, master_fd, "", err) < 0)
+		return petrel_error_prefix(err, "send terminal to console socket");
+	close(*console_fd);
+	*console_fd = -1;
+	return 0;
+}

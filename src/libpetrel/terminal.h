@@ -31,6 +31,9 @@ int petrel_terminal_setup_exec(const struct oci_box *console_size, struct petrel
  * master's own /dev/pts/N. Never raises SIGPIPE. */
 int petrel_terminal_send_fd(int socket_fd, int master_fd, const char *name,
 			    struct petrel_error **err);
+/* Sends the pty master to the connected --console-socket *console_fd and
+ * closes that socket (*console_fd becomes -1). */
+int petrel_terminal_send_to_console(int *console_fd, int master_fd, struct petrel_error **err);
 /* Receives one fd sent by petrel_terminal_send_fd() (O_CLOEXEC); the payload
  * may be a name or empty (on datagram/seqpacket sockets). */
 int petrel_terminal_recv_fd(int socket_fd, struct petrel_error **err);
