@@ -701,8 +701,14 @@ int petrel_kill(const char *root, const char *id, int signum, bool all, struct p
 		return -1;
 	if (all && signal_all(c, cg, signum, err) < 0)
 		return -1;
-	if (petrel_pidfd_signal(pidfd, signum, err) < 0)
-		return -1;
+	if (petrel_pidfd_signal(pidfd, signum, err) < 0) {
+		/* cgroup.kill may have ended the init, and its parent reaped it,
+		 * before this signal: that is what was asked. */
+		if (!all || (*err)->errnum != ESRCH)
+			return -1;
+		petrel_error_free(*err);
+		*err = NULL;
+	}
 	/* A paused container's init dies of SIGKILL only once thawed. */
 	if (signum == SIGKILL && petrel_cgroup_is_frozen(cg))
 		return petrel_cgroup_freeze(cg, false, err);
