@@ -85,6 +85,9 @@ check() {
 mkdir -p "$build"
 rm -rf "$logs"
 mkdir -p "$logs"
+# What is untracked in the source tree now: the tests must add nothing.
+untracked() { git -C "$top" status --porcelain --untracked-files=all 2>/dev/null | grep '^??'; }
+untracked >"$logs/untracked-before"
 
 if ! contrib/build.sh "$build" --enable-werror >"$logs/build.log" 2>&1 ||
 	! make -C "$build" -j"$(nproc)" check TESTS= >>"$logs/build.log" 2>&1; then
@@ -159,6 +162,10 @@ fi
 if wants fuzz; then
 	FUZZ_SECONDS=${FUZZ_SECONDS:-60} run_suite fuzz/config bash tests/fuzz/run.sh "$top/build-fuzz"
 fi
+
+untracked >"$logs/untracked-after"
+check tree:tests-leave-no-files-in-the-source-tree \
+	diff "$logs/untracked-before" "$logs/untracked-after"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -70,11 +70,11 @@ ctr_run() {
 	err=$(cat "$TEST_TMP/$name.err")
 }
 
-# on_tty COMMAND: runs the shell command on a new pseudo-terminal (ctr's -t
-# needs its stdin to be a console); output with CRs removed, status kept.
+# on_tty ARGS...: ctr on a new pseudo-terminal (ctr's -t needs its stdin
+# to be a console); output with CRs removed, status kept.
 on_tty() {
 	local status
-	script -qec "$1" /dev/null </dev/null >"$TEST_TMP/tty.out" 2>&1
+	on_pty 60 ctr --address "$SOCK" "$@" </dev/null >"$TEST_TMP/tty.out" 2>&1
 	status=$?
 	# ctr writes a NUL to the console, echoed as ^@.
 	tr -d '\r\0' <"$TEST_TMP/tty.out" | sed 's/\^@//g'
@@ -273,8 +273,8 @@ is run_rm_returns_the_exit_code "$rc" 3
 ctr_run run2 --rm --cgroup "$CG/run2" "$IMAGE" run2 sh -c 'cat /proc/self/cgroup'
 like run_rm_container_is_in_a_cgroup_below_the_own_one \
 	"$(printf '%s\n' "$out" | grep -E '(^0::|:memory:)')" "/$CG/run2\$"
-out=$(on_tty "ctr --address '$SOCK' run --rm -t --fifo-dir '$FIFO' --runc-binary '$PETREL' \
-	--runc-root '$PROOT' --cgroup '$CG/run3' '$IMAGE' run3 sh -c 'tty; exit 4'")
+out=$(on_tty run --rm -t --fifo-dir "$FIFO" --runc-binary "$PETREL" \
+	--runc-root "$PROOT" --cgroup "$CG/run3" "$IMAGE" run3 sh -c 'tty; exit 4')
 rc=$?
 like run_rm_tty_gives_the_container_a_terminal "$out" "^/dev/pts/[0-9]+$"
 is run_rm_tty_returns_the_exit_code "$rc" 4
@@ -292,8 +292,8 @@ c task exec --fifo-dir "$FIFO" --exec-id e1 det1 sh -c 'echo in exec; exit 5' \
 rc=$?
 is exec_prints_the_output "$(cat "$TEST_TMP/e1.out")" "in exec"
 is exec_returns_the_exit_code "$rc" 5
-out=$(on_tty "ctr --address '$SOCK' task exec --tty --fifo-dir '$FIFO' --exec-id e2 det1 \
-	sh -c 'tty; exit 6'")
+out=$(on_tty task exec --tty --fifo-dir "$FIFO" --exec-id e2 det1 \
+	sh -c 'tty; exit 6')
 rc=$?
 like exec_tty_gives_a_terminal "$(printf '%s\n' "$out" | head -1)" "^/dev/pts/[0-9]+$"
 is exec_tty_returns_the_exit_code "$rc" 6

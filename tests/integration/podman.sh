@@ -125,8 +125,11 @@ fi
 # ------------------------------------------------------------------------
 # The scenarios, in the private mount and network namespaces.
 . "$top/tests/lib/tap.sh"
+. "$top/tests/lib/pty.sh"
 T=$TEST_TMP/podman
 mkdir -p "$T/tmp" "$T/networks" "$T/vol"
+# conmon writes files such as "oom" into its working directory: the test's.
+cd "$T" || exit 1
 mount -t tmpfs -o mode=0755 petrel-podman-run /run || {
 	fail podman_private_run "cannot mount a tmpfs on /run in the private mount namespace"
 	echo "$TAP_N $TAP_FAILED" >"$TEST_TMP/tap-counts"
@@ -183,12 +186,10 @@ p() {
 	rc=$?
 	err=$(cat "$T/stderr")
 }
-# p_tty ARGS...: podman on a pty (script(1) from util-linux), stdin from
-# the caller; output with the pty's \r removed.
+# p_tty ARGS...: podman on a pty, stdin from the caller; output with the
+# pty's \r removed.
 p_tty() {
-	local cmd
-	cmd=$(printf '%q ' timeout -k 5 90 "${PODMAN[@]}" "$@")
-	script -qfec "$cmd" /dev/null >"$T/stdout" 2>"$T/stderr"
+	on_pty 90 "${PODMAN[@]}" "$@" >"$T/stdout" 2>"$T/stderr"
 	rc=$?
 	out=$(tr -d '\r' <"$T/stdout")
 	err=$(cat "$T/stderr")

@@ -6,6 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TEST_TMP=$(mktemp -d /tmp/petrel-test.XXXXXX)
 TEST_ROOT=$TEST_TMP/root
 ROOTFS_CACHE=$TEST_TMP/rootfs
+. "$TOP/tests/lib/pty.sh"
 
 # petrel with the test's --root; stdio as the caller gives it. A created
 # container keeps the caller's stdio: never read its output through a pipe
