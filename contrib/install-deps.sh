@@ -2,7 +2,8 @@
 # Installs, with apt-get, the Debian 12 packages petrel needs and that are
 # missing: `build` for building petrel, `test` for building and running its
 # tests (a superset; qemu-system-x86, cpio and kmod are for the guest-VM
-# suites of tests/vm/; containerd and python3-grpcio, a CRI client's, for
+# suites of tests/vm/, strace for tests/integration/cgroups-v2.sh;
+# containerd and python3-grpcio, a CRI client's, for
 # tests/integration/containerd.sh; podman, netavark, catatonit and
 # iptables for tests/integration/podman.sh; go-md2man, which makes the man
 # pages from docs/man/*.8.md, for tests/docs/check-man.sh). Does nothing when
@@ -10,11 +11,11 @@
 set -euo pipefail
 
 build_packages=(autoconf automake pkg-config make gcc libc6-dev
-	libyajl-dev libseccomp-dev libcap-dev libsystemd-dev criu
+	libyajl-dev libseccomp-dev libcap-dev libsystemd-dev criu libprotobuf-c-dev
 	busybox-static)
 test_packages=("${build_packages[@]}" clang libclang-rt-14-dev clang-format
 	python3 jq groff-base man-db go-md2man iproute2 procps util-linux
-	qemu-system-x86 cpio kmod
+	qemu-system-x86 cpio kmod strace
 	containerd python3-grpcio
 	podman netavark catatonit iptables)
 

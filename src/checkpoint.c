@@ -1,72 +1,47 @@
 /* `petrel checkpoint`: saves a running container to disk with CRIU. */
-#include "flag-checks.h"
+#include "criu-flags.h"
 #include "libpetrel/container-id.h"
-#include "petrel.h"
 
+static struct petrel_criu_flags flags;
 static struct {
-	const char *image_path;
-	const char *work_path;
 	const char *parent_path;
 	bool leave_running;
-	bool tcp_established;
-	bool ext_unix_sk;
-	bool shell_job;
-	bool lazy_pages;
 	int status_fd;
 	const char *page_server;
-	bool file_locks;
 	bool pre_dump;
-	const char *manage_cgroups_mode;
-	struct petrel_strlist empty_ns;
-	bool auto_dedup;
 } opts = {
 	.status_fd = -1,
 };
 
 static const struct petrel_option checkpoint_options[] = {
-	{"image-path", 0, PETREL_OPT_STRING, &opts.image_path, "DIR",
-	 "where to write the checkpoint images (default: ./checkpoint)"},
-	{"work-path", 0, PETREL_OPT_STRING, &opts.work_path, "DIR",
-	 "where CRIU writes its log and work files (default: the image path)"},
+	PETREL_CRIU_FLAG_OPTIONS(flags),
 	{"parent-path", 0, PETREL_OPT_STRING, &opts.parent_path, "DIR",
 	 "images of a previous pre-dump, relative to the image path"},
 	{"leave-running", 0, PETREL_OPT_BOOL, &opts.leave_running, NULL,
 	 "keep the container running after the checkpoint"},
-	{"tcp-established", 0, PETREL_OPT_BOOL, &opts.tcp_established, NULL,
-	 "checkpoint established TCP connections"},
-	{"ext-unix-sk", 0, PETREL_OPT_BOOL, &opts.ext_unix_sk, NULL,
-	 "allow unix sockets connected to the outside of the container"},
-	{"shell-job", 0, PETREL_OPT_BOOL, &opts.shell_job, NULL,
-	 "the container runs on the caller's terminal (a shell job)"},
-	{"lazy-pages", 0, PETREL_OPT_BOOL, &opts.lazy_pages, NULL,
-	 "leave memory pages to be fetched on demand at restore time"},
 	{"status-fd", 0, PETREL_OPT_INT, &opts.status_fd, "FD",
 	 "with --lazy-pages, CRIU writes a NUL byte to FD once the pages can be served"},
 	{"page-server", 0, PETREL_OPT_STRING, &opts.page_server, "ADDRESS:PORT",
 	 "send memory pages to a CRIU page server instead of the image directory"},
-	{"file-locks", 0, PETREL_OPT_BOOL, &opts.file_locks, NULL, "checkpoint file locks"},
 	{"pre-dump", 0, PETREL_OPT_BOOL, &opts.pre_dump, NULL,
 	 "copy only memory, keeping the container running, for a later --parent-path"},
-	{"manage-cgroups-mode", 0, PETREL_OPT_STRING, &opts.manage_cgroups_mode,
-	 "soft|full|strict|ignore", "how CRIU handles the container's cgroups (default: soft)"},
-	{"empty-ns", 0, PETREL_OPT_LIST, &opts.empty_ns, "NAMESPACE",
-	 "checkpoint this namespace type as empty, e.g. network (repeatable)"},
-	{"auto-dedup", 0, PETREL_OPT_BOOL, &opts.auto_dedup, NULL,
-	 "remove from the parent images the pages that this dump replaces"},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int command_checkpoint(const struct petrel_global *global, int argc, char **argv,
 			      struct petrel_error **err)
 {
-	static const char *const cgroup_modes[] = {"soft", "full", "strict", "ignore", NULL};
-	int ret = petrel_validate_container_id(argv[0], err);
-	if (ret == 0 && opts.manage_cgroups_mode)
-		ret = petrel_check_flag_choice("manage-cgroups-mode", opts.manage_cgroups_mode,
-					       cgroup_modes, err);
-	if (ret == 0)
-		ret = petrel_command_pending("checkpoint", err);
-	petrel_strlist_clear(&opts.empty_ns);
+	int ret = petrel_criu_flags_check(argv[0], &flags, err);
+	if (ret == 0) {
+		struct petrel_criu_options o = petrel_criu_options_from(global, &flags);
+		o.parent_path = opts.parent_path;
+		o.leave_running = opts.leave_running;
+		o.status_fd = opts.status_fd;
+		o.page_server = opts.page_server;
+		o.pre_dump = opts.pre_dump;
+		ret = petrel_checkpoint(global->root, argv[0], &o, err);
+	}
+	petrel_strlist_clear(&flags.empty_ns);
 	return ret;
 }
 

@@ -11,6 +11,7 @@
 
 #include "libocispec/ocispec.h"
 #include "libpetrel/build-info.h"
+#include "libpetrel/criu.h"
 #include "libpetrel/exe-protect.h"
 #include "libpetrel/log.h"
 #include "petrel.h"
@@ -60,6 +61,15 @@ static void print_version(void)
 	printf("petrel version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n%s\n",
 	       PACKAGE_VERSION, PETREL_COMMIT, OCI_SPEC_VERSION, maj, min, mic,
 	       PETREL_BUILD_FEATURES);
+	/* Checkpoint/restore needs the helper and CRIU on this host too. */
+	char *criu = NULL;
+	struct petrel_error *err = NULL;
+	if (petrel_criu_version(global.criu, &criu, &err) == 0)
+		printf("criu: %s\n", criu);
+	else
+		printf("criu: unavailable: %s\n", petrel_error_message(err));
+	free(criu);
+	petrel_error_free(err);
 }
 
 static void print_main_help(FILE *out)

@@ -1,45 +1,24 @@
 /* `petrel restore`: recreates a container from CRIU checkpoint images. */
-#include "flag-checks.h"
+#include "create-flags.h"
+#include "criu-flags.h"
 #include "libpetrel/container-id.h"
-#include "petrel.h"
 
+static struct petrel_criu_flags flags;
 static struct {
 	const char *console_socket;
-	const char *image_path;
-	const char *work_path;
-	bool tcp_established;
-	bool ext_unix_sk;
-	bool shell_job;
-	bool file_locks;
-	const char *manage_cgroups_mode;
 	const char *bundle;
 	bool detach;
 	const char *pid_file;
 	bool no_subreaper;
 	bool no_pivot;
-	struct petrel_strlist empty_ns;
-	bool auto_dedup;
-	bool lazy_pages;
 	const char *lsm_profile;
 	const char *lsm_mount_context;
 } opts;
 
 static const struct petrel_option restore_options[] = {
+	PETREL_CRIU_FLAG_OPTIONS(flags),
 	{"console-socket", 0, PETREL_OPT_STRING, &opts.console_socket, "PATH",
 	 "AF_UNIX socket that receives the master fd of the container's terminal"},
-	{"image-path", 0, PETREL_OPT_STRING, &opts.image_path, "DIR",
-	 "where the checkpoint images are (default: ./checkpoint)"},
-	{"work-path", 0, PETREL_OPT_STRING, &opts.work_path, "DIR",
-	 "where CRIU writes its log and work files (default: the image path)"},
-	{"tcp-established", 0, PETREL_OPT_BOOL, &opts.tcp_established, NULL,
-	 "restore established TCP connections"},
-	{"ext-unix-sk", 0, PETREL_OPT_BOOL, &opts.ext_unix_sk, NULL,
-	 "allow unix sockets connected to the outside of the container"},
-	{"shell-job", 0, PETREL_OPT_BOOL, &opts.shell_job, NULL,
-	 "the container was checkpointed as a shell job"},
-	{"file-locks", 0, PETREL_OPT_BOOL, &opts.file_locks, NULL, "restore file locks"},
-	{"manage-cgroups-mode", 0, PETREL_OPT_STRING, &opts.manage_cgroups_mode,
-	 "soft|full|strict|ignore", "how CRIU handles the container's cgroups (default: soft)"},
 	{"bundle", 'b', PETREL_OPT_STRING, &opts.bundle, "DIR",
 	 "path to the bundle directory (default: the current directory)"},
 	{"detach", 'd', PETREL_OPT_BOOL, &opts.detach, NULL,
@@ -50,12 +29,6 @@ static const struct petrel_option restore_options[] = {
 	 "do not make petrel a subreaper of the container's processes"},
 	{"no-pivot", 0, PETREL_OPT_BOOL, &opts.no_pivot, NULL,
 	 "do not use pivot_root to enter the root filesystem (for a ramdisk root)"},
-	{"empty-ns", 0, PETREL_OPT_LIST, &opts.empty_ns, "NAMESPACE",
-	 "this namespace type was checkpointed as empty, e.g. network (repeatable)"},
-	{"auto-dedup", 0, PETREL_OPT_BOOL, &opts.auto_dedup, NULL,
-	 "free the image pages as they are restored"},
-	{"lazy-pages", 0, PETREL_OPT_BOOL, &opts.lazy_pages, NULL,
-	 "fetch memory pages on demand from a CRIU page server"},
 	{"lsm-profile", 0, PETREL_OPT_STRING, &opts.lsm_profile, "TYPE:LABEL",
 	 "restore under this LSM profile, e.g. apparmor:name or selinux:label"},
 	{"lsm-mount-context", 0, PETREL_OPT_STRING, &opts.lsm_mount_context, "CONTEXT",
@@ -66,14 +39,21 @@ static const struct petrel_option restore_options[] = {
 static int command_restore(const struct petrel_global *global, int argc, char **argv,
 			   struct petrel_error **err)
 {
-	static const char *const cgroup_modes[] = {"soft", "full", "strict", "ignore", NULL};
-	int ret = petrel_validate_container_id(argv[0], err);
-	if (ret == 0 && opts.manage_cgroups_mode)
-		ret = petrel_check_flag_choice("manage-cgroups-mode", opts.manage_cgroups_mode,
-					       cgroup_modes, err);
-	if (ret == 0)
-		ret = petrel_command_pending("restore", err);
-	petrel_strlist_clear(&opts.empty_ns);
+	int ret = petrel_criu_flags_check(argv[0], &flags, err);
+	if (ret == 0) {
+		struct petrel_criu_options o = petrel_criu_options_from(global, &flags);
+		o.lsm_profile = opts.lsm_profile;
+		o.lsm_mount_context = opts.lsm_mount_context;
+		struct petrel_create_flags cf = {
+			.bundle = opts.bundle,
+			.console_socket = opts.console_socket,
+			.pid_file = opts.pid_file,
+			.no_pivot = opts.no_pivot,
+		};
+		struct petrel_create_options co = petrel_create_options_from(global, argv[0], &cf);
+		ret = petrel_restore(&co, &o, opts.detach, opts.no_subreaper, err);
+	}
+	petrel_strlist_clear(&flags.empty_ns);
 	return ret;
 }
 

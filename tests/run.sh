@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds petrel and runs every test: unit tests (C), the integration tests,
-# petrel's conformance checker, a fuzz smoke run, a sanitizer build, a clang
-# build and the format check. Installs missing Debian packages first. Prints
+# the cgroup tests again in a pure cgroup v2 guest VM (tests/vm/), petrel's
+# conformance checker, a fuzz smoke run, a sanitizer build, a clang build
+# and the format check. Installs missing Debian packages first. Prints
 # one line per test and ends with `N passed, N failed[, N skipped]`.
 #   tests/run.sh            everything
-#   tests/run.sh unit ...   only the named suites (unit integration
+#   tests/run.sh unit ...   only the named suites (unit integration vm
 #                           oci-validation fuzz asan clang format docs)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ export LC_ALL=C
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(format docs unit integration oci-validation asan clang fuzz)
+[ ${#suites[@]} -eq 0 ] && suites=(format docs unit integration vm oci-validation asan clang fuzz)
 wants() {
 	local s
 	for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done
@@ -118,6 +119,74 @@ if wants integration; then
 	for t in tests/integration/*.sh; do
 		[ -f "$t" ] && run_suite "integration/$(basename "$t" .sh)" bash "$t"
 	done
+fi
+
+# guest_suites NAME RUNNER [RUNNER-OPTIONS...] -- SCRIPT...: the TAP test
+# scripts in one boot of a QEMU guest (RUNNER: tests/vm/run-in-guest.sh or
+# a wrapper of it), each reported as vm/NAME/SCRIPT. The guest runs the
+# build above through its read-only view of the host's tree and writes each
+# script's TAP to $logs/vm-NAME, shared read-write.
+guest_suites() {
+	local name=$1 runner=$2 dir=$logs/vm-$1 opts=() t status start
+	shift 2
+	while [ "$1" != -- ]; do opts+=("$1") && shift; done
+	shift
+	mkdir -p "$dir"
+	start=$SECONDS
+	PETREL_VM_VERBOSE=1 "$runner" --rw "$dir" --env PETREL --env top_srcdir --env top_builddir \
+		"${opts[@]}" -- bash tests/vm/guest-suites.sh "$dir" "$@" >"$logs/vm-$name.log" 2>&1
+	status=$?
+	echo "     vm/$name: one boot, $((SECONDS - start)) s"
+	for t in "$@"; do
+		t=$(basename "$t" .sh)
+		if [ -f "$dir/$t.log" ]; then
+			report_tap "vm/$name/$t" "$(cat "$dir/$t.status" 2>/dev/null || echo 1)" "$dir/$t.log"
+		else
+			failed=$((failed + 1))
+			echo "FAIL vm/$name/$t: the guest did not run it (log: $logs/vm-$name.log)"
+		fi
+	done
+	if [ $status -ne 0 ] && [ $status -ne 1 ]; then
+		failed=$((failed + 1))
+		echo "FAIL vm/$name: the guest did not run the tests to their end (status $status, log: $logs/vm-$name.log)"
+		tail -15 "$logs/vm-$name.log" | sed 's/^/     /'
+	fi
+}
+
+if wants vm; then
+	tests/vm/run-in-guest.sh --prepare >"$logs/vm-prepare.log" 2>&1
+	case $? in
+	0)
+		# Pure cgroup v2 (the guest boots with cgroup_no_v1=all): the
+		# cgroup tests of the host, and those only v2 has (io.max on the
+		# virtio disk).
+		guest_suites v2 tests/vm/run-in-guest.sh --disk 64 --timeout 1500 -- \
+			tests/integration/cgroups.sh tests/integration/events.sh \
+			tests/integration/cgroups-v2.sh
+		# checkpoint/restore: CRIU works on the guest's kernel.
+		guest_suites criu tests/vm/criu-guest.sh --timeout 900 -- \
+			tests/integration/checkpoint.sh
+		# The systemd cgroup driver, under the host's systemd in the guest,
+		# with a rootfs made here (making one there takes a minute).
+		rootfs=$build/vm-rootfs
+		if [ -d "$rootfs/bin" ] || contrib/make-busybox-rootfs.sh "$rootfs" >"$logs/vm-rootfs.log" 2>&1; then
+			PETREL_TEST_ROOTFS=$rootfs guest_suites systemd tests/vm/systemd-guest.sh \
+				--criu --env PETREL_TEST_ROOTFS --timeout 900 -- tests/integration/systemd.sh
+		else
+			failed=$((failed + 1))
+			echo "FAIL vm/systemd: making its rootfs (log: $logs/vm-rootfs.log)"
+		fi
+		;;
+	77)
+		skipped=$((skipped + 1))
+		echo "SKIP vm: $(tail -1 "$logs/vm-prepare.log")"
+		;;
+	*)
+		failed=$((failed + 1))
+		echo "FAIL vm: preparing the guest (log: $logs/vm-prepare.log)"
+		tail -15 "$logs/vm-prepare.log" | sed 's/^/     /'
+		;;
+	esac
 fi
 
 if wants oci-validation; then

@@ -238,11 +238,9 @@ static int enable_controllers(const char *dir, const char *available, const stru
 	return 0;
 }
 
-/* Makes every missing directory of dir->path below the mount; records the
- * first one made. */
-static int make_dir(const struct petrel_cgroup_hierarchy *h, const char *available_v2,
-		    const struct oci_resources *r, struct petrel_cgroup_dir *dir,
-		    struct petrel_error **err)
+int petrel_cgroup_make_dir(const struct petrel_cgroup_hierarchy *h, const char *available_v2,
+			   const struct oci_resources *r, struct petrel_cgroup_dir *dir,
+			   struct petrel_error **err)
 {
 	size_t mount_len = strlen(h->mount);
 	bool cpuset = !h->v2 && same_or_listed(h->controllers, "cpuset");
@@ -251,7 +249,7 @@ static int make_dir(const struct petrel_cgroup_hierarchy *h, const char *availab
 		return petrel_error_set(err, ENOMEM, "cgroup");
 	for (char *p = path + mount_len; p && *p;) {
 		char *next = strchr(p + 1, '/');
-		if (h->v2) {
+		if (h->v2 && available_v2) {
 			/* The parent of this component passes its controllers on. */
 			*p = '\0';
 			int r2 = enable_controllers(path, available_v2, r, err);
@@ -368,7 +366,8 @@ static int fs_create(const struct petrel_cgroup_config *config, struct petrel_cg
 		}
 		cg->n++;
 		if (container_dir(h, config->id, config->cgroups_path, &dir->path, err) < 0 ||
-		    make_dir(h, layout->v2_controllers, config->resources, dir, err) < 0 ||
+		    petrel_cgroup_make_dir(h, layout->v2_controllers, config->resources, dir, err) <
+			    0 ||
 		    (dir->created_from == NULL && check_unused(dir->path, err) < 0))
 			goto fail;
 		if (h->v2) {

@@ -31,6 +31,15 @@ extern const struct petrel_cgroup_driver petrel_cgroup_driver_fs;      /* cgroup
 extern const struct petrel_cgroup_driver petrel_cgroup_driver_none;    /* cgroup.c */
 extern const struct petrel_cgroup_driver petrel_cgroup_driver_systemd; /* cgroup-systemd.c */
 
+/* cgroup-fs.c: makes every missing directory of dir->path below h's mount,
+ * recording the first one made in dir->created_from; a new v1 cpuset gets
+ * its parent's CPUs and memory nodes. On v2, with available_v2 (the root's
+ * cgroup.controllers), each parent first passes on the controllers r
+ * needs (an error if one of those cannot be enabled). */
+int petrel_cgroup_make_dir(const struct petrel_cgroup_hierarchy *h, const char *available_v2,
+			   const struct oci_resources *r, struct petrel_cgroup_dir *dir,
+			   struct petrel_error **err);
+
 /* ------------------------------------------------------------- ownership */
 
 /* Which hierarchy enforces `controller` on this host (see cgroup.h). v1

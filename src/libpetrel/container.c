@@ -305,11 +305,10 @@ void petrel_created_release(struct petrel_created *cr)
 	cr->bundle = NULL;
 }
 
-/* The container's cgroup, made before its init exists and recorded in its
- * state. */
+/* The container's cgroup, made before its init exists (a systemd unit
+ * only when petrel_cgroup_enter() gives it the init). */
 static int create_cgroup(const struct petrel_create_options *o, const struct oci_spec *spec,
-			 struct petrel_container *c, struct petrel_cgroup **cg,
-			 struct petrel_error **err)
+			 struct petrel_cgroup **cg, struct petrel_error **err)
 {
 	const struct oci_linux *lx = spec->linux;
 	struct petrel_cgroup_config config = {
@@ -321,15 +320,14 @@ static int create_cgroup(const struct petrel_create_options *o, const struct oci
 		.systemd = o->systemd_cgroup,
 		.rootless = geteuid() != 0,
 	};
-	if (petrel_cgroup_create(&config, cg, err) < 0)
-		return -1;
-	return petrel_cgroup_to_state(*cg, &c->state->cgroup, err);
+	return petrel_cgroup_create(&config, cg, err);
 }
 
 /* Clones the init, born in the container's v2 cgroup where the kernel can
  * (CLONE_INTO_CGROUP). Where that is not all of the container's cgroup (v1
- * hierarchies), the init moves itself in first thing, or, in a new user
- * namespace, petrel moves it and the init waits for that. */
+ * hierarchies), the init moves itself in first thing, or petrel moves it and
+ * the init waits for that: in a new user namespace, and for a systemd unit
+ * (cg->unit), which systemd makes with the init's pid. */
 static pid_t clone_init(struct petrel_created *cr, struct petrel_init *in,
 			const struct petrel_cgroup *cg, struct petrel_error **err)
 {
@@ -338,8 +336,9 @@ static pid_t clone_init(struct petrel_created *cr, struct petrel_init *in,
 	in->born_in_v2 = cg->v2_fd >= 0;
 	for (;;) {
 		bool complete = petrel_cgroup_born_complete(cg) && in->born_in_v2;
-		in->join_cgroup = !complete && !(flags & CLONE_NEWUSER);
-		in->wait_cgroup = !complete && (flags & CLONE_NEWUSER);
+		bool by_petrel = (flags & CLONE_NEWUSER) || cg->unit != NULL;
+		in->join_cgroup = !complete && !by_petrel;
+		in->wait_cgroup = !complete && by_petrel;
 		if (!complete && (flags & CLONE_NEWCGROUP)) {
 			flags &= ~(unsigned long)CLONE_NEWCGROUP;
 			in->unshare_cgroupns = true;
@@ -415,7 +414,7 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 		petrel_error_set(err, ENOMEM, "container state");
 		goto fail_dir;
 	}
-	if (create_cgroup(o, spec, c, &cg, err) < 0)
+	if (create_cgroup(o, spec, &cg, err) < 0)
 		goto fail_dir;
 	/* Compiled (or taken from the cache) before the init exists; kept in
 	 * the container's directory for exec. */
@@ -493,7 +492,10 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 
 	c->state->init_pid = cr->pid;
 	c->state->init_start_time = petrel_process_start_time(cr->pid, NULL);
-	if (petrel_container_save(c, err) < 0)
+	/* Recorded once complete: a systemd unit's directories are known only
+	 * once it holds the init. */
+	if (petrel_cgroup_to_state(cg, &c->state->cgroup, err) < 0 ||
+	    petrel_container_save(c, err) < 0)
 		goto fail_init;
 	if (o->pid_file && petrel_write_pid_file(o->pid_file, cr->pid, err) < 0)
 		goto fail_init;
@@ -532,6 +534,75 @@ int petrel_create(const struct petrel_create_options *o, struct petrel_error **e
 		return -1;
 	petrel_created_release(&cr);
 	return 0;
+}
+
+/* For restore (criu.c): the container create makes, without its init (CRIU
+ * brings that back): the bundle loaded and checked as for create, the state
+ * directory and record, and the cgroup with its resources. */
+int petrel_restore_prepare(const struct petrel_create_options *o, bool foreground,
+			   struct petrel_created *cr, struct petrel_cgroup **cg,
+			   struct petrel_error **err)
+{
+	*cr = (struct petrel_created){.pidfd = -1, .pty_master = -1};
+	*cg = NULL;
+	struct petrel_ns_plan plan;
+	if (petrel_bundle_load(o->bundle, &cr->bundle, err) < 0)
+		goto fail;
+	const struct oci_spec *spec = cr->bundle->spec;
+	if (petrel_ns_plan(spec->linux, &plan, err) < 0)
+		goto fail;
+	int r = validate_for_create(o, spec, &plan, foreground, err);
+	petrel_ns_plan_release(&plan);
+	if (r < 0 || petrel_container_new(o->root, o->id, &cr->container, err) < 0)
+		goto fail;
+	cr->container->state = new_state(o, cr->bundle);
+	if (cr->container->state == NULL) {
+		petrel_error_set(err, ENOMEM, "container state");
+		goto fail_dir;
+	}
+	if (create_cgroup(o, spec, cg, err) < 0)
+		goto fail_dir;
+	return 0;
+fail_dir:
+	petrel_container_remove(cr->container, NULL);
+fail:
+	petrel_created_release(cr);
+	return -1;
+}
+
+/* The restored init (cr->pid) becomes the container's: recorded in its
+ * state with its start time and the cgroup, and in the pid file. */
+int petrel_restore_finish(struct petrel_created *cr, const struct petrel_cgroup *cg,
+			  const char *pid_file, struct petrel_error **err)
+{
+	struct petrel_container *c = cr->container;
+	c->state->init_pid = cr->pid;
+	c->state->init_start_time = petrel_process_start_time(cr->pid, NULL);
+	if (petrel_cgroup_to_state(cg, &c->state->cgroup, err) < 0 ||
+	    petrel_container_save(c, err) < 0)
+		return -1;
+	if (pid_file && petrel_write_pid_file(pid_file, cr->pid, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Undoes a restore that failed: a restored init is killed, the cgroup and
+ * the container's directory removed, cr released. */
+void petrel_restore_abort(struct petrel_created *cr, struct petrel_cgroup *cg)
+{
+	if (cr->pid > 0) {
+		if (cr->pidfd >= 0) {
+			petrel_pidfd_signal(cr->pidfd, SIGKILL, NULL);
+			petrel_pidfd_wait_exit(cr->pidfd, KILL_WAIT_MS, NULL);
+		}
+		/* petrel's child once the helper is gone, when a subreaper. */
+		waitpid(cr->pid, NULL, WNOHANG);
+	}
+	if (cg)
+		petrel_cgroup_destroy(cg, NULL);
+	if (cr->container)
+		petrel_container_remove(cr->container, NULL);
+	petrel_created_release(cr);
 }
 
 /* Opens a pidfd for the init and checks that it is still the same process

@@ -12,7 +12,9 @@
 
 #include "build-info.h"
 #include "capabilities.h"
+#include "criu.h"
 #include "features.h"
+#include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -25,14 +27,14 @@ static struct oci_features_enabled disabled = {.enabled = false, .has_enabled = 
 static struct oci_features_enabled apparmor = {.has_enabled = true};
 static struct oci_features_enabled selinux = {.has_enabled = true};
 
-/* cgroupfs on v1, v2 and hybrid hosts; the systemd driver is not there
- * yet. */
+/* cgroupfs on v1, v2 and hybrid hosts; the systemd driver (system
+ * manager only) when petrel-systemd is built (libsystemd). */
 static struct oci_features_cgroup cgroup = {
 	.v1 = true,
 	.has_v1 = true,
 	.v2 = true,
 	.has_v2 = true,
-	.systemd = false,
+	.systemd = PETREL_HAS_SYSTEMD,
 	.has_systemd = true,
 	.systemd_user = false,
 	.has_systemd_user = true,
@@ -92,6 +94,20 @@ static void set_list(char ***list, size_t *len, const char *const *v)
 	*len = strv_len(v);
 }
 
+/* runc's annotation says whether checkpoint/restore works: built with
+ * CRIU, petrel-criu found, and CRIU answering through it. */
+static bool checkpoint_enabled(void)
+{
+	char *version = NULL;
+	struct petrel_error *err = NULL;
+	int r = petrel_criu_version(NULL, &version, &err);
+	if (r < 0)
+		petrel_debug("features: checkpoint: %s", petrel_error_message(err));
+	petrel_error_free(err);
+	free(version);
+	return r == 0;
+}
+
 int petrel_features(struct oci_features **out, struct petrel_error **err)
 {
 	features_linux.capabilities_len = (size_t)petrel_cap_count;
@@ -130,7 +146,7 @@ int petrel_features(struct oci_features **out, struct petrel_error **err)
 	    oci_string_map_set(&copy->annotations, "org.petrel.version", PACKAGE_VERSION) < 0 ||
 	    oci_string_map_set(&copy->annotations, "org.petrel.commit", PETREL_COMMIT) < 0 ||
 	    oci_string_map_set(&copy->annotations, "org.opencontainers.runc.checkpoint.enabled",
-			       "false") < 0) {
+			       checkpoint_enabled() ? "true" : "false") < 0) {
 		oci_features_free(copy);
 		return petrel_error_set(err, ENOMEM, "features");
 	}

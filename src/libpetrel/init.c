@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -172,6 +173,31 @@ static int setup_terminal(struct petrel_init *in, struct petrel_error **err)
 		return petrel_terminal_send_to_console(&in->console_fd, master, err);
 	if (in->pty_to_parent)
 		return petrel_sync_send(in->sync_fd, PETREL_SYNC_PTY, 0, NULL, master, err);
+	return 0;
+}
+
+/* A stdio fd that is the host's /dev/null (what engines give a detached
+ * container) becomes the container's own /dev/null, as runc does: no fd of
+ * a host mount stays in the container, and CRIU can dump the process. */
+static int reopen_dev_null(struct petrel_error **err)
+{
+	cleanup_close int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : petrel_error_errno(err, "open /dev/null");
+	if (fd < 3) {
+		/* A closed stdio fd stays closed. */
+		int above = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+		if ((fd = above) < 0)
+			return petrel_error_errno(err, "open /dev/null");
+	}
+	struct stat null_st, st;
+	if (fstat(fd, &null_st) < 0)
+		return petrel_error_errno(err, "stat /dev/null");
+	for (int i = 0; i < 3; i++)
+		if (fstat(i, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev &&
+		    dup3(fd, i, 0) < 0)
+			return petrel_error_errno(err, "reopen stdio fd %d on /dev/null", i);
 	return 0;
 }
 
@@ -358,7 +384,8 @@ void petrel_init_main(struct petrel_init *in)
 	    run_container_hooks(in, "createContainer", hooks ? hooks->create_container : NULL,
 				hooks ? hooks->create_container_len : 0, "creating", &err) < 0 ||
 	    petrel_rootfs_pivot(&rootfs, &err) < 0 || setup_terminal(in, &err) < 0 ||
-	    petrel_sysctl_apply(spec->linux, &err) < 0 || petrel_rootfs_finalize(&rootfs, &err) < 0)
+	    reopen_dev_null(&err) < 0 || petrel_sysctl_apply(spec->linux, &err) < 0 ||
+	    petrel_rootfs_finalize(&rootfs, &err) < 0)
 		goto fail;
 
 	/* The process: its attributes, seccomp (without noNewPrivileges), its

@@ -34,6 +34,16 @@ void petrel_forwarded_signals(sigset_t *set)
 		sigdelset(set, own[i]);
 }
 
+int petrel_foreground_prepare(bool no_subreaper, sigset_t *forward, sigset_t *old,
+			      struct petrel_error **err)
+{
+	petrel_forwarded_signals(forward);
+	if (!no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return petrel_error_errno(err, "set child subreaper");
+	sigprocmask(SIG_BLOCK, forward, old);
+	return 0;
+}
+
 static int exit_status(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -199,15 +209,11 @@ void petrel_forwarded_signals_restore(const sigset_t *forward, const sigset_t *o
 int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bool no_subreaper,
 	       struct petrel_error **err)
 {
+	/* Signals blocked before the container exists, so that none meant
+	 * for it is lost; the init unblocks them for itself. */
 	sigset_t forward, old;
-	petrel_forwarded_signals(&forward);
-	if (!detach) {
-		if (!no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-			return petrel_error_errno(err, "set child subreaper");
-		/* Blocked before the container exists, so that no signal meant
-		 * for it is lost; the init unblocks them for itself. */
-		sigprocmask(SIG_BLOCK, &forward, &old);
-	}
+	if (!detach && petrel_foreground_prepare(no_subreaper, &forward, &old, err) < 0)
+		return -1;
 	struct petrel_created cr;
 	if (petrel_create_container(o, !detach, &cr, err) < 0)
 		goto fail_unblock;

@@ -159,6 +159,31 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 make_cgroup "$RUN_CG" || { fail "make_the_runs_cgroup $RUN_CG"; tap_done; exit 1; }
 
+# Where a setting shows on this host's layout: in the v1 file, or in the v2
+# one where cgroup v2 enforces the controller (a pure v2 host). cpu.weight
+# holds the shares as runc and crun translate them (512 is 59, 256 is 35).
+if [ "$(hier_of memory)" = unified ]; then
+	MEM_V2=1 F_MEM_LIMIT=memory.max F_MEM_SOFT=memory.low F_SWAP=memory.swap.max
+else
+	MEM_V2='' F_MEM_LIMIT=memory.limit_in_bytes F_MEM_SOFT=memory.soft_limit_in_bytes
+	F_SWAP=memory.memsw.limit_in_bytes
+fi
+if [ "$(hier_of cpu)" = unified ]; then
+	CPU_V2=1 F_SHARES=cpu.weight SHARES_512=59 SHARES_256=35
+else
+	CPU_V2='' F_SHARES=cpu.shares SHARES_512=512 SHARES_256=256
+fi
+
+# cpu_max REL: "QUOTA/PERIOD" of cgroup REL (cpu.cfs_quota_us and
+# cpu.cfs_period_us, or cpu.max).
+cpu_max() {
+	if [ -n "$CPU_V2" ]; then
+		cgfile cpu "$1" cpu.max | tr ' ' /
+	else
+		echo "$(cgfile cpu "$1" cpu.cfs_quota_us)/$(cgfile cpu "$1" cpu.cfs_period_us)"
+	fi
+}
+
 # bundle NAME ARG...: bundle $TEST_TMP/NAME running ARG..., for container
 # NAME in cgroup $RUN_CG/NAME.
 bundle() {
@@ -174,18 +199,6 @@ c['root']['path'] = '$ROOTFS_CACHE'"
 # resources NAME PYTHON_DICT: merged into the bundle's linux.resources.
 resources() {
 	edit_config "$TEST_TMP/$1" "c['linux'].setdefault('resources', {}).update($2)"
-}
-
-# ctr CMD NAME [FLAGS...]: `create` or `run` (foreground or -d) of container
-# NAME from bundle NAME; its stdio (and the command's) go to
-# $TEST_TMP/NAME.out and NAME.err. Status in $rc, stderr in $err.
-ctr() {
-	local cmd=$1 name=$2
-	shift 2
-	pt "$cmd" --bundle "$TEST_TMP/$name" "$@" "$name" \
-		>"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" </dev/null
-	rc=$?
-	err=$(cat "$TEST_TMP/$name.err")
 }
 
 # all_dead PID... [within 10 s]
@@ -239,13 +252,16 @@ check_file() {
 
 # ---------------------------------------------------------------- placement
 bundle place sleep 1000
-ctr run place -d
+pt_bundle run place -d
 pid=$(state_field place pid)
 if [ "$rc" -ne 0 ] || [ -z "$pid" ]; then
 	fail "run_a_container_with_a_relative_cgroupsPath" "status $rc: $err"
 fi
 for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
-	if ! key=$(hier_of "$c") || [ "$key" = unified ]; then
+	if [ "${HIERS[*]}" = unified ]; then
+		skip "init_is_in_its_v1_cgroups" "a pure cgroup v2 host"
+		break
+	elif ! key=$(hier_of "$c") || [ "$key" = unified ]; then
 		skip "init_is_in_its_${c}_v1_cgroup" "no v1 $c hierarchy"
 		continue
 	fi
@@ -266,7 +282,7 @@ no_cgroup_left "delete_force_of_a_running_container_leaves_no_cgroup_behind" "$R
 # runtime's own cgroup, in every hierarchy.
 bundle "$AUTO_ID" sleep 1000
 edit_config "$TEST_TMP/$AUTO_ID" "c['linux'].pop('cgroupsPath', None)"
-ctr run "$AUTO_ID" -d
+pt_bundle run "$AUTO_ID" -d
 pid=$(state_field "$AUTO_ID" pid)
 got='' want=''
 for key in "${HIERS[@]}"; do
@@ -308,28 +324,46 @@ if [ -n "$BLKDEV" ]; then
 		'throttleReadIOPSDevice': [{'major': $BMAJ, 'minor': $BMIN, 'rate': 300}],
 		'throttleWriteIOPSDevice': [{'major': $BMAJ, 'minor': $BMIN, 'rate': 400}]}}"
 fi
-ctr run res -d
+pt_bundle run res -d
 succeeded "run_with_memory_cpu_pids_and_blkio_resources_succeeds"
 R=$RUN_CG/res
-check_file "memory_limit_in_memory.limit_in_bytes" memory "$R" memory.limit_in_bytes $((256 * MiB))
-check_file "memory_reservation_in_memory.soft_limit_in_bytes" memory "$R" \
-	memory.soft_limit_in_bytes $((128 * MiB))
-check_file "memory_swap_in_memory.memsw.limit_in_bytes" memory "$R" \
-	memory.memsw.limit_in_bytes $((512 * MiB))
-check_file "memory_swappiness_in_memory.swappiness" memory "$R" memory.swappiness 30
-like "memory_disableOOMKiller_in_memory.oom_control" "$(cgfile memory "$R" memory.oom_control)" \
-	'^oom_kill_disable 1$'
-check_file "memory_kernelTCP_in_memory.kmem.tcp.limit_in_bytes" memory "$R" \
-	memory.kmem.tcp.limit_in_bytes $((64 * MiB))
-check_file "cpu_shares_in_cpu.shares" cpu "$R" cpu.shares 512
-check_file "cpu_quota_in_cpu.cfs_quota_us" cpu "$R" cpu.cfs_quota_us 50000
-check_file "cpu_period_in_cpu.cfs_period_us" cpu "$R" cpu.cfs_period_us 100000
-check_file "cpu_burst_in_cpu.cfs_burst_us" cpu "$R" cpu.cfs_burst_us 10000
+if [ -n "$MEM_V2" ]; then
+	# swappiness, disableOOMKiller and kernelTCP have no v2 file.
+	check_file "memory_limit_in_memory.max" memory "$R" memory.max $((256 * MiB))
+	check_file "memory_reservation_in_memory.low" memory "$R" memory.low $((128 * MiB))
+	check_file "memory_swap_less_the_limit_in_memory.swap.max" memory "$R" memory.swap.max \
+		$((256 * MiB))
+else
+	check_file "memory_limit_in_memory.limit_in_bytes" memory "$R" memory.limit_in_bytes \
+		$((256 * MiB))
+	check_file "memory_reservation_in_memory.soft_limit_in_bytes" memory "$R" \
+		memory.soft_limit_in_bytes $((128 * MiB))
+	check_file "memory_swap_in_memory.memsw.limit_in_bytes" memory "$R" \
+		memory.memsw.limit_in_bytes $((512 * MiB))
+	check_file "memory_swappiness_in_memory.swappiness" memory "$R" memory.swappiness 30
+	like "memory_disableOOMKiller_in_memory.oom_control" \
+		"$(cgfile memory "$R" memory.oom_control)" '^oom_kill_disable 1$'
+	check_file "memory_kernelTCP_in_memory.kmem.tcp.limit_in_bytes" memory "$R" \
+		memory.kmem.tcp.limit_in_bytes $((64 * MiB))
+fi
+if [ -n "$CPU_V2" ]; then
+	check_file "cpu_shares_512_in_cpu.weight_59" cpu "$R" cpu.weight 59
+	check_file "cpu_quota_and_period_in_cpu.max" cpu "$R" cpu.max "50000 100000"
+	check_file "cpu_burst_in_cpu.max.burst" cpu "$R" cpu.max.burst 10000
+else
+	check_file "cpu_shares_in_cpu.shares" cpu "$R" cpu.shares 512
+	check_file "cpu_quota_in_cpu.cfs_quota_us" cpu "$R" cpu.cfs_quota_us 50000
+	check_file "cpu_period_in_cpu.cfs_period_us" cpu "$R" cpu.cfs_period_us 100000
+	check_file "cpu_burst_in_cpu.cfs_burst_us" cpu "$R" cpu.cfs_burst_us 10000
+fi
 check_file "cpu_cpus_in_cpuset.cpus" cpuset "$R" cpuset.cpus 0
 check_file "cpu_mems_in_cpuset.mems" cpuset "$R" cpuset.mems 0
 is "cpuset_pins_the_container_process_to_cpu_0" "$(cpus_allowed "$(state_field res pid)")" 0
 check_file "pids_limit_in_pids.max" pids "$R" pids.max 50
-if [ -n "$BLKDEV" ]; then
+if [ -n "$BLKDEV" ] && [ "$(hier_of io)" = unified ]; then
+	check_file "blkio_throttle_devices_in_io.max" io "$R" io.max \
+		"$BLKDEV rbps=1048576 wbps=2097152 riops=300 wiops=400"
+elif [ -n "$BLKDEV" ]; then
 	check_file "blkio_throttle_read_bps_device" blkio "$R" blkio.throttle.read_bps_device \
 		"$BLKDEV 1048576"
 	check_file "blkio_throttle_write_bps_device" blkio "$R" blkio.throttle.write_bps_device \
@@ -360,7 +394,7 @@ if has_file cpu cpu.rt_runtime_us &&
 	RT_OK=1
 	bundle rt sleep 1000
 	resources rt "{'cpu': {'realtimeRuntime': 50000, 'realtimePeriod': 1000000}}"
-	ctr create rt
+	pt_bundle create rt
 	succeeded "create_with_cpu_realtime_succeeds"
 	check_file "cpu_realtimeRuntime_in_cpu.rt_runtime_us" cpu "$RUN_CG/rt" cpu.rt_runtime_us 50000
 	check_file "cpu_realtimePeriod_in_cpu.rt_period_us" cpu "$RUN_CG/rt" cpu.rt_period_us 1000000
@@ -372,7 +406,7 @@ fi
 if has_file cpu cpu.idle; then
 	bundle idle sleep 1000
 	resources idle "{'cpu': {'idle': 1}}"
-	ctr create idle
+	pt_bundle create idle
 	check_file "cpu_idle_in_cpu.idle" cpu "$RUN_CG/idle" cpu.idle 1
 	pt delete --force idle >/dev/null 2>&1
 else
@@ -400,7 +434,7 @@ if key=$(hier_of hugetlb) && [ ${#HUGE_SIZES[@]} -gt 0 ]; then
 	done
 	bundle huge sleep 1000
 	resources huge "{'hugepageLimits': [$limits]}"
-	ctr create huge
+	pt_bundle create huge
 	succeeded "create_with_hugepageLimits_succeeds"
 	if [ "$key" = unified ]; then sfx=max rsfx=rsvd.max; else sfx=limit_in_bytes rsfx=rsvd.limit_in_bytes; fi
 	for s in "${HUGE_SIZES[@]}"; do
@@ -423,7 +457,7 @@ fi
 if [ -n "${CG_MNT[unified]:-}" ]; then
 	bundle unif sleep 1000
 	resources unif "{'unified': {'cgroup.max.descendants': '7', 'cgroup.max.depth': '3'}}"
-	ctr create unif
+	pt_bundle create unif
 	succeeded "create_with_unified_v2_keys_succeeds"
 	is "unified_keys_written_verbatim" \
 		"$(cat "$(cgdir unified "$RUN_CG/unif")"/cgroup.max.{descendants,depth} 2>&1 | tr '\n' ' ')" \
@@ -432,7 +466,7 @@ if [ -n "${CG_MNT[unified]:-}" ]; then
 	if ! hier_of memory | grep -qx unified; then
 		bundle unifv1 sleep 1000
 		resources unifv1 "{'unified': {'memory.max': '$((100 * MiB))'}}"
-		ctr create unifv1
+		pt_bundle create unifv1
 		if [ "$rc" -ne 0 ] && [[ $err == *memory.max* ]]; then
 			ok "unified_key_of_a_controller_v2_lacks_is_an_error_naming_it"
 		else
@@ -458,7 +492,7 @@ if [ -c /dev/loop-control ]; then
 		'type': 'c', 'major': 10, 'minor': 237, 'fileMode': 0o666, 'uid': 0, 'gid': 0}]"
 	resources devs "{'devices': [{'allow': False, 'access': 'rwm'},
 		{'allow': True, 'type': 'c', 'major': 10, 'minor': 237, 'access': 'r'}]}"
-	ctr run devs -d
+	pt_bundle run devs -d
 	wait_output "$TEST_TMP/devs.out" '^done$' 10
 	is "device_rules_allow_reading_and_deny_writing_a_device_outside_the_defaults" \
 		"$rc:$(tr '\n' ' ' <"$TEST_TMP/devs.out")" \
@@ -484,7 +518,7 @@ bundle devzero sh -c 'if head -c1 /dev/zero >/dev/null; then echo zero-r; else
 	echo zero-no-r; fi; echo x >/dev/zero && echo zero-w; echo done; exec sleep 1000'
 resources devzero "{'devices': [{'allow': False, 'access': 'rwm'},
 	{'allow': False, 'type': 'c', 'major': 1, 'minor': 5, 'access': 'r'}]}"
-ctr run devzero -d
+pt_bundle run devzero -d
 wait_output "$TEST_TMP/devzero.out" '^done$' 10
 is "the_default_devices_stay_usable_after_a_deny_rule_for_them" \
 	"$rc:$(tr '\n' ' ' <"$TEST_TMP/devzero.out")" "0:zero-r zero-w done "
@@ -502,14 +536,14 @@ if ! key=$(hier_of blkio) || [ "$key" = unified ]; then
 elif [ -n "$WFILE" ]; then
 	bundle bweight sleep 1000
 	resources bweight "{'blockIO': {'weight': 500}}"
-	ctr create bweight
+	pt_bundle create bweight
 	is "blkio_weight_in_$WFILE" "$rc:$(cgfile blkio "$RUN_CG/bweight" "$WFILE")" "0:500"
 	pt delete --force bweight >/dev/null 2>&1
 	if [ -n "$BLKDEV" ] && has_file blkio "${WFILE}_device"; then
 		bundle bwdev sleep 1000
 		resources bwdev "{'blockIO': {'weightDevice': [{'major': $BMAJ, 'minor': $BMIN,
 			'weight': 200}]}}"
-		ctr create bwdev
+		pt_bundle create bwdev
 		if grep -Eq '\[(bfq|cfq)\]' "/sys/dev/block/$BLKDEV/queue/scheduler" 2>/dev/null; then
 			if [ "$rc" -eq 0 ] &&
 				cgfile blkio "$RUN_CG/bwdev" "${WFILE}_device" | grep -qx "$BLKDEV 200"; then
@@ -530,7 +564,7 @@ elif [ -n "$WFILE" ]; then
 else
 	bundle bweight sleep 1000
 	resources bweight "{'blockIO': {'weight': 500}}"
-	ctr create bweight
+	pt_bundle create bweight
 	if [ "$rc" -ne 0 ] && [[ $err =~ blkio(\.bfq)?\.weight ]]; then
 		ok "blkio_weight_without_a_weight_file_is_an_error_naming_it"
 	else
@@ -543,7 +577,7 @@ if key=$(hier_of blkio) && [ "$key" != unified ] && ! has_file blkio blkio.leaf_
 	! has_file blkio blkio.bfq.leaf_weight; then
 	bundle bleaf sleep 1000
 	resources bleaf "{'blockIO': {'leafWeight': 300}}"
-	ctr create bleaf
+	pt_bundle create bleaf
 	if [ "$rc" -ne 0 ] && [[ $err == *leaf_weight* ]]; then
 		ok "blkio_leafWeight_without_a_leaf_weight_file_is_an_error_naming_it"
 	else
@@ -557,7 +591,7 @@ fi
 if ! hier_of net_cls >/dev/null; then
 	bundle netcls sleep 1000
 	resources netcls "{'network': {'classID': 1048577}}"
-	ctr create netcls
+	pt_bundle create netcls
 	if [ "$rc" -ne 0 ] && [[ $err == *net_cls* ]]; then
 		ok "network_classID_without_net_cls_is_an_error_naming_it"
 	else
@@ -570,7 +604,7 @@ fi
 BADCPU=$(($(nproc --all) + 3))
 bundle badcpu sleep 1000
 resources badcpu "{'cpu': {'cpus': '$BADCPU'}}"
-ctr create badcpu
+pt_bundle create badcpu
 if [ "$rc" -ne 0 ] && [[ $err == *cpuset.cpus* ]] && [[ $err == *"$BADCPU"* ]]; then
 	ok "a_value_the_kernel_refuses_is_an_error_naming_the_file_and_the_value"
 else
@@ -583,23 +617,28 @@ no_cgroup_left "a_failed_create_leaves_no_cgroup_behind" "$RUN_CG/badcpu"
 # ---------------------------------------------------------------- enforcement
 # memory+swap at the limit too, so the hog cannot swap.
 mem16="{'memory': {'limit': 16 * $MiB, 'swap': 16 * $MiB}}"
-has_file memory memory.memsw.limit_in_bytes || mem16="{'memory': {'limit': 16 * $MiB}}"
+has_file memory "$F_SWAP" || mem16="{'memory': {'limit': 16 * $MiB}}"
 bundle oomrun tail /dev/zero
 resources oomrun "$mem16"
-ctr run oomrun
+pt_bundle run oomrun
 is "a_memory_hog_beyond_a_16MiB_limit_is_oom_killed_exit_137" "$rc" 137
 no_cgroup_left "run_removes_the_cgroup_of_an_oom_killed_container" "$RUN_CG/oomrun"
 
 bundle oomev tail /dev/zero
 resources oomev "$mem16"
-ctr create oomev
+pt_bundle create oomev
 "$PETREL" --root "$TEST_ROOT" events oomev >"$TEST_TMP/oomev.events" 2>&1 </dev/null &
 events_pid=$!
 sleep 0.5
 pt start oomev >/dev/null 2>&1
 wait_status oomev stopped 20
-like "oom_kill_counted_in_memory.oom_control" "$(cgfile memory "$RUN_CG/oomev" memory.oom_control)" \
-	'^oom_kill [1-9]'
+if [ -n "$MEM_V2" ]; then
+	like "oom_kill_counted_in_memory.events" "$(cgfile memory "$RUN_CG/oomev" memory.events)" \
+		'^oom_kill [1-9]'
+else
+	like "oom_kill_counted_in_memory.oom_control" \
+		"$(cgfile memory "$RUN_CG/oomev" memory.oom_control)" '^oom_kill [1-9]'
+fi
 if wait_output "$TEST_TMP/oomev.events" '"type": ?"oom"' 5; then
 	ok "events_reports_the_oom_kill"
 else
@@ -619,7 +658,7 @@ no_cgroup_left "delete_of_a_stopped_container_leaves_no_cgroup_behind" "$RUN_CG/
 bundle bomb sh -c '(i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i + 1)); done)
 	echo bomb-done; exec sleep 1000'
 resources bomb "{'pids': {'limit': 10}}"
-ctr run bomb -d
+pt_bundle run bomb -d
 wait_output "$TEST_TMP/bomb.out" '^bomb-done$' 10
 current=$(cgfile pids "$RUN_CG/bomb" pids.current)
 nprocs=$(cg_procs "$RUN_CG/bomb" | wc -l)
@@ -639,27 +678,27 @@ no_cgroup_left "delete_force_removes_the_cgroup_of_a_fork_bomb" "$RUN_CG/bomb"
 
 # ---------------------------------------------------------------- update
 bundle upd sleep 1000
-ctr run upd -d
+pt_bundle run upd -d
 U=$RUN_CG/upd
 upid=$(state_field upd pid)
 run_pt update --memory 64m upd
-is "update_memory_64m" "$rc:$err:$(cgfile memory "$U" memory.limit_in_bytes)" "0::$((64 * MiB))"
+is "update_memory_64m" "$rc:$err:$(cgfile memory "$U" "$F_MEM_LIMIT")" "0::$((64 * MiB))"
 run_pt update --memory-reservation 32m upd
-is "update_memory_reservation" "$rc:$err:$(cgfile memory "$U" memory.soft_limit_in_bytes)" \
+is "update_memory_reservation" "$rc:$err:$(cgfile memory "$U" "$F_MEM_SOFT")" \
 	"0::$((32 * MiB))"
-if has_file memory memory.memsw.limit_in_bytes; then
+if has_file memory "$F_SWAP"; then
+	# memory.swap.max is the swap beyond the limit.
+	swap=128
+	[ -n "$MEM_V2" ] && swap=64
 	run_pt update --memory-swap 128m upd
-	is "update_memory_swap" "$rc:$err:$(cgfile memory "$U" memory.memsw.limit_in_bytes)" \
-		"0::$((128 * MiB))"
+	is "update_memory_swap" "$rc:$err:$(cgfile memory "$U" "$F_SWAP")" "0::$((swap * MiB))"
 fi
 run_pt update --pids-limit 20 upd
 is "update_pids_limit_20" "$rc:$err:$(cgfile pids "$U" pids.max)" "0::20"
 run_pt update --cpu-share 512 upd
-is "update_cpu_share_512" "$rc:$err:$(cgfile cpu "$U" cpu.shares)" "0::512"
+is "update_cpu_share_512" "$rc:$err:$(cgfile cpu "$U" "$F_SHARES")" "0::$SHARES_512"
 run_pt update --cpu-quota 20000 --cpu-period 50000 upd
-is "update_cpu_quota_and_period" \
-	"$rc:$err:$(cgfile cpu "$U" cpu.cfs_quota_us)/$(cgfile cpu "$U" cpu.cfs_period_us)" \
-	"0::20000/50000"
+is "update_cpu_quota_and_period" "$rc:$err:$(cpu_max "$U")" "0::20000/50000"
 run_pt update --cpuset-cpus 0 upd
 is "update_cpuset_cpus_0_pins_the_process" \
 	"$rc:$err:$(cgfile cpuset "$U" cpuset.cpus):$(cpus_allowed "$upid")" "0::0:0"
@@ -681,7 +720,7 @@ elif key=$(hier_of blkio) && [ "$key" != unified ]; then
 	fi
 fi
 is "update_keeps_the_values_it_is_not_given" \
-	"$(cgfile memory "$U" memory.limit_in_bytes) $(cgfile pids "$U" pids.max)" \
+	"$(cgfile memory "$U" "$F_MEM_LIMIT") $(cgfile pids "$U" pids.max)" \
 	"$((64 * MiB)) 20"
 
 printf '{"memory": {"limit": %d}, "pids": {"limit": 30}, "cpu": {"shares": 256}}\n' \
@@ -689,15 +728,14 @@ printf '{"memory": {"limit": %d}, "pids": {"limit": 30}, "cpu": {"shares": 256}}
 pt update --resources - upd <"$TEST_TMP/upd-stdin.json" >"$TEST_TMP/cmd.out" 2>"$TEST_TMP/cmd.err"
 rc=$?
 is "update_resources_from_stdin" \
-	"$rc:$(cat "$TEST_TMP/cmd.err"):$(cgfile memory "$U" memory.limit_in_bytes) $(cgfile pids "$U" \
-		pids.max) $(cgfile cpu "$U" cpu.shares)" \
-	"0::$((96 * MiB)) 30 256"
+	"$rc:$(cat "$TEST_TMP/cmd.err"):$(cgfile memory "$U" "$F_MEM_LIMIT") $(cgfile pids "$U" \
+		pids.max) $(cgfile cpu "$U" "$F_SHARES")" \
+	"0::$((96 * MiB)) 30 $SHARES_256"
 printf '{"cpu": {"quota": 30000, "period": 200000}, "pids": {"limit": 40}}\n' \
 	>"$TEST_TMP/upd-file.json"
 run_pt update -r "$TEST_TMP/upd-file.json" upd
 is "update_resources_from_a_file" \
-	"$rc:$err:$(cgfile cpu "$U" cpu.cfs_quota_us)/$(cgfile cpu "$U" cpu.cfs_period_us) $(cgfile \
-		pids "$U" pids.max) $(cgfile memory "$U" memory.limit_in_bytes)" \
+	"$rc:$err:$(cpu_max "$U") $(cgfile pids "$U" pids.max) $(cgfile memory "$U" "$F_MEM_LIMIT")" \
 	"0::30000/200000 40 $((96 * MiB))"
 run_pt update --memory 64m no-such-container-$$
 if [ "$rc" -ne 0 ] && [ -n "$err" ]; then
@@ -714,7 +752,7 @@ mkdir -p "$TEST_TMP/pz-dir"
 bundle pz sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/tmp/counter; sleep 0.02; done'
 edit_config "$TEST_TMP/pz" "c['mounts'].append({'destination': '/tmp', 'type': 'bind',
 	'source': '$TEST_TMP/pz-dir', 'options': ['rbind', 'rw']})"
-ctr run pz -d
+pt_bundle run pz -d
 count() { wc -l 2>/dev/null <"$TEST_TMP/pz-dir/counter" || echo 0; }
 # wait_count N: until the counter passes N (10 s).
 wait_count() {
@@ -769,7 +807,7 @@ pt delete --force pz >/dev/null 2>&1
 no_cgroup_left "delete_removes_the_cgroup_of_a_killed_paused_container" "$RUN_CG/pz"
 
 bundle pz2 sleep 1000
-ctr run pz2 -d
+pt_bundle run pz2 -d
 pid=$(state_field pz2 pid)
 pt pause pz2 >/dev/null 2>&1
 run_pt delete --force pz2
@@ -782,7 +820,7 @@ fi
 
 # ---------------------------------------------------------------- ps
 bundle pscon sh -c 'sleep 1000 & sleep 1001 & echo ready; wait'
-ctr run pscon -d
+pt_bundle run pscon -d
 wait_output "$TEST_TMP/pscon.out" '^ready$' 10
 pid=$(state_field pscon pid)
 procs=$(cg_procs "$RUN_CG/pscon" | tr '\n' ' ')
@@ -831,7 +869,7 @@ kill_all_case() {
 		edit_config "$TEST_TMP/$name" \
 			"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'pid']"
 	fi
-	ctr run "$name" -d
+	pt_bundle run "$name" -d
 	wait_output "$TEST_TMP/$name.out" '^ready$' 10
 	procs=$(cg_procs "$RUN_CG/$name")
 	run_pt kill --all "$name" "$sig"
@@ -862,7 +900,7 @@ no_cgroup_left "delete_after_kill_all_leaves_no_cgroup_behind" "$RUN_CG/kall4"
 bundle orphans sh -c 'sleep 1000 & sleep 1001 & echo ready; wait'
 edit_config "$TEST_TMP/orphans" \
 	"c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'pid']"
-ctr run orphans -d
+pt_bundle run orphans -d
 wait_output "$TEST_TMP/orphans.out" '^ready$' 10
 pid=$(state_field orphans pid)
 procs=$(cg_procs "$RUN_CG/orphans")
@@ -888,7 +926,7 @@ fi
 make_cgroup "$RUN_CG/mine"
 bundle mine sleep 1000
 edit_config "$TEST_TMP/mine" "c['linux']['cgroupsPath'] = '$RUN_CG/mine/ctr'"
-ctr run mine -d
+pt_bundle run mine -d
 succeeded "run_below_a_parent_cgroup_the_test_made"
 pt kill mine KILL >/dev/null 2>&1
 wait_status mine stopped 5
@@ -904,7 +942,7 @@ done
 # Intermediate cgroups the runtime made for the container are its to remove.
 bundle deep sleep 1000
 edit_config "$TEST_TMP/deep" "c['linux']['cgroupsPath'] = '$RUN_CG/made/deep/leaf'"
-ctr create deep
+pt_bundle create deep
 # In every hierarchy of a controller (a named one like name=systemd is the
 # runtime's choice).
 n_ctrl=0
@@ -919,10 +957,10 @@ no_cgroup_left "delete_removes_the_intermediate_cgroups_it_created" "$RUN_CG/mad
 
 # ---------------------------------------------------------------- 2 MiB
 mem2="{'memory': {'limit': 2 * $MiB, 'swap': 2 * $MiB}}"
-has_file memory memory.memsw.limit_in_bytes || mem2="{'memory': {'limit': 2 * $MiB}}"
+has_file memory "$F_SWAP" || mem2="{'memory': {'limit': 2 * $MiB}}"
 bundle tiny echo hello
 resources tiny "$mem2"
-ctr run tiny
+pt_bundle run tiny
 is "a_container_under_a_2MiB_memory_limit_runs_echo_hello" \
 	"$rc:$(cat "$TEST_TMP/tiny.out")" "0:hello"
 pt delete --force tiny >/dev/null 2>&1
@@ -931,8 +969,8 @@ no_cgroup_left "a_container_under_2MiB_leaves_no_cgroup_behind" "$RUN_CG/tiny"
 # init waits.
 bundle tiny2 echo hello
 resources tiny2 "$mem2"
-ctr create tiny2
-limit=$(cgfile memory "$RUN_CG/tiny2" memory.limit_in_bytes)
+pt_bundle create tiny2
+limit=$(cgfile memory "$RUN_CG/tiny2" "$F_MEM_LIMIT")
 if [ "$rc" -eq 0 ]; then
 	pt start tiny2 >/dev/null 2>&1
 	wait_status tiny2 stopped 10

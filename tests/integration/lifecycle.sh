@@ -635,6 +635,13 @@ run_fg "$FDS" fd0 3<"$TEST_TMP/f3" 7<"$TEST_TMP/f4"
 is "without_preserve_fds_only_stdio_reaches_the_process" "$rc:$(fd_list fd0)" "0:0 1 2 "
 run_fg "$FDS" fd2 --preserve-fds 2 3<"$TEST_TMP/f3" 4<"$TEST_TMP/f4" 7<"$TEST_TMP/f4"
 is "preserve_fds_2_passes_fds_3_and_4_only" "$rc:$(fd_list fd2)" "0:0 1 2 3 4 "
+# The host's /dev/null as stdin becomes the container's own (as runc does):
+# the fd's mount is one of the container's.
+DEVNULL=$(bundle devnull sh -c 'm=$(sed -n "s/^mnt_id:[[:space:]]*//p" /proc/self/fdinfo/0)
+	grep -q "^$m " /proc/self/mountinfo && echo "own /dev/null"; readlink /proc/self/fd/0')
+run_fg "$DEVNULL" devnull
+is "stdin_of_the_hosts_dev_null_becomes_the_containers_own" "$rc:$(echo "$out" | tr "\n" " ")" \
+	"0:own /dev/null /dev/null "
 READFDS=$(bundle readfds sh -c 'cat <&3; cat <&4')
 run_fg "$READFDS" fdr --preserve-fds 2 3<"$TEST_TMP/f3" 4<"$TEST_TMP/f4"
 is "preserved_fds_are_the_callers_files" "$rc:$(echo "$out" | tr "\n" " ")" "0:three four "

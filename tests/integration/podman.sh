@@ -495,4 +495,5 @@ else
 fi
 clean podman_init
 
-skip podman_checkpoint_restore "petrel has no checkpoint/restore yet (issue 10)"
+# podman container checkpoint/restore: tests/integration/checkpoint.sh, where
+# CRIU works (in the guest of tests/vm/criu-guest.sh).

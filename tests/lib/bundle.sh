@@ -132,6 +132,19 @@ run_pt() {
 	err=$(cat "$TEST_TMP/cmd.err")
 }
 
+# pt_bundle CMD NAME [FLAGS...]: `create` or `run` (foreground or -d) of
+# container NAME from bundle $TEST_TMP/NAME, with the global flag
+# $PT_GLOBAL if set; its stdio (and the command's) go to $TEST_TMP/NAME.out
+# and NAME.err. Status in $rc, stderr in $err.
+pt_bundle() {
+	local cmd=$1 name=$2
+	shift 2
+	pt ${PT_GLOBAL:+"$PT_GLOBAL"} "$cmd" --bundle "$TEST_TMP/$name" "$@" "$name" \
+		>"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" </dev/null
+	rc=$?
+	err=$(cat "$TEST_TMP/$name.err")
+}
+
 # wait_output FILE PATTERN [TIMEOUT_S]: until FILE has a line matching PATTERN.
 wait_output() {
 	local _
