@@ -352,19 +352,11 @@ static int fs_create(const struct petrel_cgroup_config *config, struct petrel_cg
 		return -1;
 	if (config->resources && petrel_cgroup_check_available(layout, config->resources, err) < 0)
 		return -1;
-	cg->dirs = calloc(layout->n ? layout->n : 1, sizeof(*cg->dirs));
-	if (cg->dirs == NULL)
-		return petrel_error_set(err, ENOMEM, "cgroup");
-	for (size_t i = 0; i < layout->n; i++) {
+	if (petrel_cgroup_dirs_new(cg, layout, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < cg->n; i++) {
 		const struct petrel_cgroup_hierarchy *h = &layout->hierarchies[i];
-		struct petrel_cgroup_dir *dir = &cg->dirs[cg->n];
-		dir->v2 = h->v2;
-		dir->controllers = strdup(h->controllers);
-		if (dir->controllers == NULL) {
-			petrel_error_set(err, ENOMEM, "cgroup");
-			goto fail;
-		}
-		cg->n++;
+		struct petrel_cgroup_dir *dir = &cg->dirs[i];
 		if (container_dir(h, config->id, config->cgroups_path, &dir->path, err) < 0 ||
 		    petrel_cgroup_make_dir(h, layout->v2_controllers, config->resources, dir, err) <
 			    0 ||

@@ -31,6 +31,11 @@ extern const struct petrel_cgroup_driver petrel_cgroup_driver_fs;      /* cgroup
 extern const struct petrel_cgroup_driver petrel_cgroup_driver_none;    /* cgroup.c */
 extern const struct petrel_cgroup_driver petrel_cgroup_driver_systemd; /* cgroup-systemd.c */
 
+/* One directory record in cg per hierarchy of layout, with its v2 flag and
+ * controllers (cg->n of them; the paths are the driver's to fill in). */
+int petrel_cgroup_dirs_new(struct petrel_cgroup *cg, const struct petrel_cgroup_layout *layout,
+			   struct petrel_error **err);
+
 /* cgroup-fs.c: makes every missing directory of dir->path below h's mount,
  * recording the first one made in dir->created_from; a new v1 cpuset gets
  * its parent's CPUs and memory nodes. On v2, with available_v2 (the root's

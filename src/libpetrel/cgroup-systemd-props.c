@@ -118,9 +118,10 @@ int petrel_sd_parse_cgroups_path(const char *path, const char *id, struct petrel
 		petrel_sd_unit_release(out);
 		return petrel_error_set(err, ENOMEM, "cgroupsPath");
 	}
-	cleanup_free char *expanded = NULL;
-	if (petrel_sd_expand_slice(out->slice, &expanded, err) < 0 ||
-	    (out->is_slice && petrel_sd_expand_slice(out->unit, &expanded, err) < 0)) {
+	/* Only checked here: the paths are systemd's to make. */
+	cleanup_free char *slice_path = NULL, *unit_path = NULL;
+	if (petrel_sd_expand_slice(out->slice, &slice_path, err) < 0 ||
+	    (out->is_slice && petrel_sd_expand_slice(out->unit, &unit_path, err) < 0)) {
 		petrel_sd_unit_release(out);
 		return petrel_error_prefix(err, "config.json: .linux.cgroupsPath");
 	}

@@ -216,22 +216,16 @@ static int record_dirs(struct petrel_cgroup *cg, const char *control_group, pid_
 	const struct petrel_cgroup_layout *layout;
 	if (petrel_cgroup_layout(&layout, err) < 0)
 		return -1;
-	cg->dirs = calloc(layout->n ? layout->n : 1, sizeof(*cg->dirs));
-	if (cg->dirs == NULL)
-		return petrel_error_set(err, ENOMEM, "cgroup");
-	for (size_t i = 0; i < layout->n; i++) {
+	if (petrel_cgroup_dirs_new(cg, layout, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cg->n; i++) {
 		const struct petrel_cgroup_hierarchy *h = &layout->hierarchies[i];
-		struct petrel_cgroup_dir *dir = &cg->dirs[cg->n];
+		struct petrel_cgroup_dir *dir = &cg->dirs[i];
 		const char *rel = below_root(h, control_group);
-		dir->v2 = h->v2;
-		dir->controllers = strdup(h->controllers);
-		if (dir->controllers == NULL ||
-		    asprintf(&dir->path, "%s%s%s", h->mount, *rel == '/' ? "" : "/", rel) < 0) {
+		if (asprintf(&dir->path, "%s%s%s", h->mount, *rel == '/' ? "" : "/", rel) < 0) {
 			dir->path = NULL;
-			cg->n++;
 			return petrel_error_set(err, ENOMEM, "cgroup");
 		}
-		cg->n++;
 		if (access(dir->path, F_OK) < 0 &&
 		    petrel_cgroup_make_dir(h, NULL, NULL, dir, err) < 0)
 			return -1;

@@ -447,6 +447,22 @@ int petrel_cgroup_from_state(const char *id, const struct oci_petrel_cgroup_stat
 	return 0;
 }
 
+int petrel_cgroup_dirs_new(struct petrel_cgroup *cg, const struct petrel_cgroup_layout *layout,
+			   struct petrel_error **err)
+{
+	cg->dirs = calloc(layout->n ? layout->n : 1, sizeof(*cg->dirs));
+	if (cg->dirs == NULL)
+		return petrel_error_set(err, ENOMEM, "cgroup");
+	for (size_t i = 0; i < layout->n; i++) {
+		struct petrel_cgroup_dir *dir = &cg->dirs[cg->n++];
+		dir->v2 = layout->hierarchies[i].v2;
+		dir->controllers = strdup(layout->hierarchies[i].controllers);
+		if (dir->controllers == NULL)
+			return petrel_error_set(err, ENOMEM, "cgroup");
+	}
+	return 0;
+}
+
 void petrel_cgroup_free(struct petrel_cgroup *cg)
 {
 	if (cg == NULL)
