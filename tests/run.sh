@@ -153,6 +153,23 @@ guest_suites() {
 	fi
 }
 
+# systemd_guest NAME: tests/integration/systemd.sh (the systemd cgroup
+# driver, and restore into its units) with $PETREL, under the host's
+# systemd as a guest's PID 1, with CRIU's modules; the rootfs is made here
+# (making one in the guest takes a minute).
+systemd_guest() {
+	local rootfs=$build/vm-rootfs
+	if ! [ -d "$rootfs/bin" ] &&
+		! contrib/make-busybox-rootfs.sh "$rootfs" >"$logs/vm-rootfs.log" 2>&1; then
+		failed=$((failed + 1))
+		echo "FAIL vm/$1: making its rootfs (log: $logs/vm-rootfs.log)"
+		return
+	fi
+	PETREL_TEST_ROOTFS=$rootfs guest_suites "$1" tests/vm/systemd-guest.sh --criu \
+		--env PETREL_TEST_ROOTFS --env ASAN_OPTIONS --env UBSAN_OPTIONS --timeout 900 -- \
+		tests/integration/systemd.sh
+}
+
 if wants vm; then
 	tests/vm/run-in-guest.sh --prepare >"$logs/vm-prepare.log" 2>&1
 	case $? in
@@ -166,16 +183,7 @@ if wants vm; then
 		# checkpoint/restore: CRIU works on the guest's kernel.
 		guest_suites criu tests/vm/criu-guest.sh --timeout 900 -- \
 			tests/integration/checkpoint.sh
-		# The systemd cgroup driver, under the host's systemd in the guest,
-		# with a rootfs made here (making one there takes a minute).
-		rootfs=$build/vm-rootfs
-		if [ -d "$rootfs/bin" ] || contrib/make-busybox-rootfs.sh "$rootfs" >"$logs/vm-rootfs.log" 2>&1; then
-			PETREL_TEST_ROOTFS=$rootfs guest_suites systemd tests/vm/systemd-guest.sh \
-				--criu --env PETREL_TEST_ROOTFS --timeout 900 -- tests/integration/systemd.sh
-		else
-			failed=$((failed + 1))
-			echo "FAIL vm/systemd: making its rootfs (log: $logs/vm-rootfs.log)"
-		fi
+		systemd_guest systemd
 		;;
 	77)
 		skipped=$((skipped + 1))
@@ -216,6 +224,14 @@ if wants asan; then
 				SYSCALL_HELPER=$build/tests/helpers/syscall \
 				run_suite "asan/integration/$t" bash "tests/integration/$t.sh"
 		done
+		# The systemd driver and CRIU's restore into its units (the
+		# helpers petrel-systemd and petrel-criu too) in a guest.
+		if tests/vm/run-in-guest.sh --prepare >"$logs/asan-vm-prepare.log" 2>&1; then
+			PETREL=$asan/petrel top_builddir=$asan systemd_guest asan-systemd
+		else
+			skipped=$((skipped + 1))
+			echo "SKIP asan/vm: $(tail -1 "$logs/asan-vm-prepare.log")"
+		fi
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	else
 		failed=$((failed + 1))
