@@ -89,6 +89,9 @@ mkdir -p "$logs"
 # What is untracked in the source tree now: the tests must add nothing.
 untracked() { git -C "$top" status --porcelain --untracked-files=all 2>/dev/null | grep '^??'; }
 untracked >"$logs/untracked-before"
+# The same for the tests' temporary directories.
+test_tmps() { ls -d /tmp/petrel-test.* /tmp/petrel-vm.* 2>/dev/null; }
+test_tmps >"$logs/tmp-before"
 
 if ! contrib/build.sh "$build" --enable-werror >"$logs/build.log" 2>&1 ||
 	! make -C "$build" -j"$(nproc)" check TESTS= >>"$logs/build.log" 2>&1; then
@@ -251,6 +254,8 @@ fi
 untracked >"$logs/untracked-after"
 check tree:tests-leave-no-files-in-the-source-tree \
 	diff "$logs/untracked-before" "$logs/untracked-after"
+test_tmps >"$logs/tmp-after"
+check tree:tests-leave-no-temporary-directories diff "$logs/tmp-before" "$logs/tmp-after"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -38,6 +38,7 @@ elif [ -n "$OWN" ] && ! grep -qw memory "$CG$OWN/cgroup.subtree_control"; then
 fi
 if [ -n "$reason" ]; then
 	skip cgroups_v2_integration "$reason"
+	cleanup_all
 	tap_done
 	exit 0
 fi

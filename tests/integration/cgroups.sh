@@ -614,6 +614,20 @@ is "a_failed_create_leaves_no_state" "$(state_field badcpu status 2>/dev/null)" 
 pt delete --force badcpu >/dev/null 2>&1
 no_cgroup_left "a_failed_create_leaves_no_cgroup_behind" "$RUN_CG/badcpu"
 
+# Without systemd, --systemd-cgroup is an error that says why, never a
+# silent fallback to cgroupfs.
+if ! [ -e /run/systemd/private ] && ! [ -e /run/dbus/system_bus_socket ]; then
+	bundle nobus sleep 1000
+	PT_GLOBAL=--systemd-cgroup pt_bundle create nobus
+	if [ "$rc" -ne 0 ] && [[ $err == *"--systemd-cgroup: cannot reach systemd"* ]]; then
+		ok "systemd_cgroup_without_a_system_bus_is_a_clear_error"
+	else
+		fail "systemd_cgroup_without_a_system_bus_is_a_clear_error" "status $rc: $err"
+	fi
+	is "systemd_cgroup_without_a_bus_leaves_no_state" "$(state_field nobus status 2>/dev/null)" ""
+	no_cgroup_left "systemd_cgroup_without_a_bus_leaves_no_cgroup" "$RUN_CG/nobus"
+fi
+
 # ---------------------------------------------------------------- enforcement
 # memory+swap at the limit too, so the hog cannot swap.
 mem16="{'memory': {'limit': 16 * $MiB, 'swap': 16 * $MiB}}"
