@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian 12 packages petrel needs and that are
 # missing: `build` for building petrel, `test` for building and running its
-# tests (a superset; qemu-system-x86, cpio and kmod are for the guest-VM
-# suites of tests/vm/, strace for tests/integration/cgroups-v2.sh;
+# tests (a superset; qemu-system-x86, cpio, kmod and xz-utils are for the
+# guest-VM suites of tests/vm/, whose systemd guest runs the host's systemd
+# and dbus, strace for tests/integration/cgroups-v2.sh;
 # containerd and python3-grpcio, a CRI client's, for
 # tests/integration/containerd.sh; podman, netavark, catatonit and
 # iptables for tests/integration/podman.sh; go-md2man, which makes the man
@@ -15,7 +16,7 @@ build_packages=(autoconf automake pkg-config make gcc libc6-dev
 	busybox-static)
 test_packages=("${build_packages[@]}" clang libclang-rt-14-dev clang-format
 	python3 jq groff-base man-db go-md2man iproute2 procps util-linux
-	qemu-system-x86 cpio kmod strace
+	qemu-system-x86 cpio kmod xz-utils systemd dbus strace
 	containerd python3-grpcio
 	podman netavark catatonit iptables)
 
