@@ -53,6 +53,12 @@ int petrel_foreground_prepare(bool no_subreaper, sigset_t *forward, sigset_t *ol
  * returns its exit status (128+N when killed by signal N), or -1 with *err. */
 int petrel_foreground_wait(pid_t pid, int pidfd, int master, const sigset_t *forward,
 			   struct petrel_error **err);
+/* The end of a foreground run or restore of cr: petrel_foreground_wait(),
+ * then cr released, the container deleted unless keep, and the signal mask
+ * restored; the process's exit status, or -1 with *err. */
+int petrel_foreground_finish(struct petrel_created *cr, const char *root, const char *id, bool keep,
+			     const sigset_t *forward, const sigset_t *old,
+			     struct petrel_error **err);
 /* Discards the forwarded signals still pending (they came for a process
  * that is gone, and would otherwise stop petrel) and restores *old. */
 void petrel_forwarded_signals_restore(const sigset_t *forward, const sigset_t *old);

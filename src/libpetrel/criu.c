@@ -1020,20 +1020,11 @@ int petrel_restore(const struct petrel_create_options *co, const struct petrel_c
 		petrel_created_release(&cr);
 		return 0;
 	}
-	petrel_container_free(cr.container);
-	cr.container = NULL;
 	struct winsize ws;
 	if (cr.pty_master >= 0 && isatty(STDIN_FILENO) &&
 	    ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		petrel_terminal_copy_winsize(STDIN_FILENO, cr.pty_master);
-	int status = petrel_foreground_wait(cr.pid, cr.pidfd, cr.pty_master, &forward, err);
-	petrel_created_release(&cr);
-	struct petrel_error *e = NULL;
-	if (petrel_delete(co->root, co->id, true, &e) < 0)
-		petrel_warn("delete: %s", petrel_error_message(e));
-	petrel_error_free(e);
-	petrel_forwarded_signals_restore(&forward, &old);
-	return status;
+	return petrel_foreground_finish(&cr, co->root, co->id, false, &forward, &old, err);
 
 fail_abort:
 	petrel_restore_abort(&cr, cg);

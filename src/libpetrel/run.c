@@ -206,6 +206,27 @@ void petrel_forwarded_signals_restore(const sigset_t *forward, const sigset_t *o
 	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
+int petrel_foreground_finish(struct petrel_created *cr, const char *root, const char *id, bool keep,
+			     const sigset_t *forward, const sigset_t *old,
+			     struct petrel_error **err)
+{
+	/* Other commands may use the container while it runs. */
+	petrel_container_free(cr->container);
+	cr->container = NULL;
+	int status = petrel_foreground_wait(cr->pid, cr->pidfd, cr->pty_master, forward, err);
+	petrel_created_release(cr);
+	if (!keep) {
+		struct petrel_error *e = NULL;
+		if (petrel_delete(root, id, true, &e) < 0)
+			petrel_warn("delete: %s", petrel_error_message(e));
+		petrel_error_free(e);
+	}
+	/* Only now: a signal still pending must not stop petrel before the
+	 * container is deleted. */
+	petrel_forwarded_signals_restore(forward, old);
+	return status;
+}
+
 int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bool no_subreaper,
 	       struct petrel_error **err)
 {
@@ -232,22 +253,7 @@ int petrel_run(const struct petrel_create_options *o, bool detach, bool keep, bo
 		petrel_created_release(&cr);
 		return 0;
 	}
-	/* Other commands may use the container while it runs. */
-	petrel_container_free(cr.container);
-	cr.container = NULL;
-
-	int status = petrel_foreground_wait(cr.pid, cr.pidfd, cr.pty_master, &forward, err);
-	petrel_created_release(&cr);
-	if (!keep) {
-		struct petrel_error *e = NULL;
-		if (petrel_delete(o->root, o->id, true, &e) < 0)
-			petrel_warn("delete: %s", petrel_error_message(e));
-		petrel_error_free(e);
-	}
-	/* Only now: a signal still pending must not stop petrel before the
-	 * container is deleted. */
-	petrel_forwarded_signals_restore(&forward, &old);
-	return status;
+	return petrel_foreground_finish(&cr, o->root, o->id, keep, &forward, &old, err);
 
 fail_unblock:
 	if (!detach)
