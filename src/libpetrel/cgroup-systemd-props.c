@@ -143,36 +143,17 @@ int petrel_sd_parse_cgroups_path(const char *path, const char *id, struct petrel
 
 void petrel_sd_props_release(struct petrel_sd_props *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		free(p->argv[i]);
-	free(p->argv);
-	*p = (struct petrel_sd_props){0};
-}
-
-static int push_word(struct petrel_sd_props *p, const char *word)
-{
-	if (p->n + 2 > p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		char **more = realloc(p->argv, cap * sizeof(*more));
-		if (more == NULL)
-			return -1;
-		p->argv = more;
-		p->cap = cap;
-	}
-	p->argv[p->n] = strdup(word);
-	if (p->argv[p->n] == NULL)
-		return -1;
-	p->argv[++p->n] = NULL;
-	return 0;
+	petrel_argv_release(&p->words);
 }
 
 int petrel_sd_props_add(struct petrel_sd_props *p, const char *name, const char *sig, size_t count,
 			const char *const *words)
 {
-	if (push_word(p, "-p") < 0 || push_word(p, name) < 0 || push_word(p, sig) < 0)
+	if (petrel_argv_add(&p->words, "-p") < 0 || petrel_argv_add(&p->words, name) < 0 ||
+	    petrel_argv_add(&p->words, sig) < 0)
 		return -1;
 	for (size_t i = 0; i < count; i++)
-		if (push_word(p, words[i]) < 0)
+		if (petrel_argv_add(&p->words, words[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -200,20 +181,20 @@ int petrel_sd_props_str(struct petrel_sd_props *p, const char *name, const char 
 char *petrel_sd_props_text(const struct petrel_sd_props *p)
 {
 	size_t len = 1;
-	for (size_t i = 0; i < p->n; i++)
-		len += strlen(p->argv[i]) + 2;
+	for (size_t i = 0; i < p->words.n; i++)
+		len += strlen(p->words.v[i]) + 2;
 	char *out = malloc(len), *w = out;
 	if (out == NULL)
 		return NULL;
 	*w = '\0';
-	for (size_t i = 0; i < p->n; i++) {
-		if (strcmp(p->argv[i], "-p") == 0 && i + 2 < p->n) {
-			w += sprintf(w, "%s%s=%s:", w == out ? "" : "; ", p->argv[i + 1],
-				     p->argv[i + 2]);
+	for (size_t i = 0; i < p->words.n; i++) {
+		if (strcmp(p->words.v[i], "-p") == 0 && i + 2 < p->words.n) {
+			w += sprintf(w, "%s%s=%s:", w == out ? "" : "; ", p->words.v[i + 1],
+				     p->words.v[i + 2]);
 			i += 2;
 			continue;
 		}
-		w += sprintf(w, "%s%s", w > out && w[-1] == ':' ? "" : ",", p->argv[i]);
+		w += sprintf(w, "%s%s", w > out && w[-1] == ':' ? "" : ",", p->words.v[i]);
 	}
 	return out;
 }

@@ -133,7 +133,7 @@ static int helper(const char *command, const char *unit, const struct petrel_sd_
 	cleanup_free char *path = NULL;
 	if (find_helper(&path, err) < 0)
 		return -1;
-	size_t n = props ? props->n : 0;
+	size_t n = props ? props->words.n : 0;
 	cleanup_free char **argv = calloc(n + 8, sizeof(*argv));
 	if (argv == NULL)
 		return petrel_error_set(err, ENOMEM, "systemd helper");
@@ -145,7 +145,7 @@ static int helper(const char *command, const char *unit, const struct petrel_sd_
 	argv[k++] = (char *)"--timeout-ms";
 	argv[k++] = (char *)JOB_TIMEOUT_MS;
 	for (size_t i = 0; i < n; i++)
-		argv[k++] = props->argv[i];
+		argv[k++] = props->words.v[i];
 	argv[k] = NULL;
 	return run_helper(argv, out, err);
 }
@@ -454,7 +454,7 @@ static int start_unit(struct petrel_cgroup *cg, pid_t pid, struct petrel_error *
 	char pid_word[16];
 	snprintf(pid_word, sizeof(pid_word), "%d", pid);
 	const char *pids[] = {"1", pid_word};
-	size_t before = p->n;
+	size_t before = p->words.n;
 	if (!pending.unit.is_slice && petrel_sd_props_add(p, "PIDs", "au", 2, pids) < 0)
 		return petrel_error_set(err, ENOMEM, "systemd properties");
 	cleanup_free char *control_group = NULL;
@@ -462,9 +462,7 @@ static int start_unit(struct petrel_cgroup *cg, pid_t pid, struct petrel_error *
 	 * the start went through. */
 	pending.started = true;
 	int r = helper("start-unit", cg->unit, p, &control_group, err);
-	while (p->n > before)
-		free(p->argv[--p->n]);
-	p->argv[p->n] = NULL;
+	petrel_argv_truncate(&p->words, before);
 	if (r < 0)
 		return petrel_error_prefix(err, "--systemd-cgroup: start unit %s", cg->unit);
 	if (*control_group != '/')
@@ -558,7 +556,7 @@ static int systemd_update(const struct petrel_cgroup *cg, const struct oci_resou
 	if (r->devices_len > 0 && (petrel_cgroup_device_rules(r, &rules, &n_rules, err) < 0 ||
 				   petrel_sd_device_props(rules, n_rules, &props, err) < 0))
 		goto out;
-	if (props.n > 0 && helper("set-properties", cg->unit, &props, NULL, err) < 0) {
+	if (props.words.n > 0 && helper("set-properties", cg->unit, &props, NULL, err) < 0) {
 		petrel_error_prefix(err, "update unit %s", cg->unit);
 		goto out;
 	}

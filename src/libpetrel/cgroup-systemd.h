@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "argv.h"
 #include "cgroup-internal.h"
 #include "error.h"
 #include "libocispec/ocispec.h"
@@ -41,8 +42,7 @@ int petrel_sd_expand_slice(const char *slice, char **out, struct petrel_error **
  * basic value (booleans "true"/"false", numbers in decimal), an array's
  * element count before its elements, a struct's fields in order. */
 struct petrel_sd_props {
-	char **argv;
-	size_t n, cap;
+	struct petrel_argv words;
 };
 void petrel_sd_props_release(struct petrel_sd_props *p);
 /* Appends one property: count words after the signature. */

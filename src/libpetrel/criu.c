@@ -43,52 +43,6 @@
 /* How long checkpoint waits for the dumped init to be gone. */
 #define EXIT_WAIT_MS 10000
 
-/* ------------------------------------------------------------------ argv */
-
-int petrel_argv_add(struct petrel_argv *a, const char *word)
-{
-	if (a->n + 2 > a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		char **v = realloc(a->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	if ((a->v[a->n] = strdup(word)) == NULL)
-		return -1;
-	a->v[++a->n] = NULL;
-	return 0;
-}
-
-int petrel_argv_addf(struct petrel_argv *a, const char *fmt, ...)
-{
-	va_list ap;
-	char *word;
-	va_start(ap, fmt);
-	int n = vasprintf(&word, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	int r = petrel_argv_add(a, word);
-	free(word);
-	return r;
-}
-
-void petrel_argv_release(struct petrel_argv *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-	*a = (struct petrel_argv){0};
-}
-
-static void argv_releasep(struct petrel_argv *a)
-{
-	petrel_argv_release(a);
-}
-#define cleanup_argv __attribute__((cleanup(argv_releasep)))
-
 /* ------------------------------------------------------- external mounts */
 
 static int ext_mount(struct petrel_argv *a, const char *key, const char *value,
@@ -356,12 +310,19 @@ struct helper_report {
 	char *version; /* version */
 };
 
-/* Runs the helper and reads its report until it is done; the helper then
- * exits. A setup fails the spawn; an error the helper reports is *err. */
-static int run_helper(char *const argv[], const int *keep, size_t n_keep,
+/* Runs the helper and reads its report from sock until it is done; the
+ * helper then exits. *theirs, the helper's end of the report pair, goes to
+ * the helper with the fds in keep and is closed here once it runs (*theirs
+ * becomes -1), so that a helper that dies early is an EOF, not a wait. A
+ * setup fails the spawn; an error the helper reports is *err. */
+static int run_helper(char *const argv[], int *theirs, const int *keep, size_t n_keep,
 		      petrel_helper_setup_fn setup, void *data, int sock,
 		      struct helper_report *report, struct petrel_error **err)
 {
+	int fds[n_keep + 1];
+	fds[0] = *theirs;
+	for (size_t i = 0; i < n_keep; i++)
+		fds[i + 1] = keep[i];
 	size_t len = 1;
 	for (size_t i = 0; argv[i]; i++)
 		len += strlen(argv[i]) + 1;
@@ -369,7 +330,9 @@ static int run_helper(char *const argv[], const int *keep, size_t n_keep,
 	for (size_t i = 0; line && argv[i]; i++)
 		strcat(strcat(line, i ? " " : ""), argv[i]);
 	petrel_debug("criu: %s", line ? line : argv[0]);
-	pid_t pid = petrel_helper_spawn(argv, keep, n_keep, setup, data, err);
+	pid_t pid = petrel_helper_spawn(argv, fds, n_keep + 1, setup, data, err);
+	close(*theirs);
+	*theirs = -1;
 	if (pid < 0)
 		return -1;
 	/* Only the helper holds the other end now: EOF means it is gone. */
@@ -443,7 +406,7 @@ int petrel_criu_version(const char *criu_path, char **version, struct petrel_err
 		return petrel_error_set(err, ENOMEM, "criu version");
 	struct helper_report report = {.pty = -1};
 	/* The helper's stdio is petrel's: `features` prints to it. */
-	int r = run_helper(a.v, &theirs, 1, NULL, NULL, sock, &report, err);
+	int r = run_helper(a.v, &theirs, NULL, 0, NULL, NULL, sock, &report, err);
 	if (report.pty >= 0)
 		close(report.pty);
 	if (r == 0 && report.version == NULL)
@@ -600,6 +563,32 @@ static int work_log(const struct petrel_criu_options *o, const char *image_dir, 
 	return 0;
 }
 
+/* Runs the helper for a dump or a restore of t: its arguments from o and t
+ * (t->report_fd set here), keep the fds it inherits besides its report
+ * socket, setup what its child does before the exec. On failure CRIU's log
+ * under the work directory is named and quoted. */
+static int run_criu(const char *helper, bool restore, const struct petrel_criu_options *o,
+		    const char *images, struct petrel_criu_target *t, const int *keep,
+		    size_t n_keep, petrel_helper_setup_fn setup, void *data,
+		    struct helper_report *report, struct petrel_error **err)
+{
+	int sv[2];
+	if (report_pair(sv, err) < 0)
+		return -1;
+	cleanup_close int sock = sv[0];
+	cleanup_close int theirs = sv[1];
+	cleanup_argv struct petrel_argv a = {0};
+	cleanup_free char *log = NULL;
+	t->report_fd = theirs;
+	if (petrel_criu_args(helper, restore, o, t, &a, err) < 0)
+		return -1;
+	if (work_log(o, images, restore, &log) < 0)
+		return petrel_error_set(err, ENOMEM, restore ? "restore" : "checkpoint");
+	if (run_helper(a.v, &theirs, keep, n_keep, setup, data, sock, report, err) < 0)
+		return criu_failed(err, log);
+	return 0;
+}
+
 static int checkpoint_locked(struct petrel_container *c, const char *helper,
 			     const struct petrel_criu_options *o, struct petrel_error **err)
 {
@@ -636,12 +625,9 @@ static int checkpoint_locked(struct petrel_container *c, const char *helper,
 		return -1;
 	struct cgroup_info ci = {0};
 	cleanup_argv struct petrel_argv externals = {0};
-	cleanup_argv struct petrel_argv a = {0};
-	cleanup_free char *log = NULL;
-	int sv[2] = {-1, -1};
 	int r = -1;
 	if (cgroup_info(b->spec, cg, &ci, err) < 0 ||
-	    external_namespaces(b->spec, &externals, err) < 0 || report_pair(sv, err) < 0)
+	    external_namespaces(b->spec, &externals, err) < 0)
 		goto out;
 	char proc_root[64];
 	snprintf(proc_root, sizeof(proc_root), "/proc/%d/root", (int)pid);
@@ -657,23 +643,14 @@ static int checkpoint_locked(struct petrel_container *c, const char *helper,
 		.externals = (const char *const *)externals.v,
 		.externals_len = externals.n,
 		.orphan_pts_master = b->spec->process && b->spec->process->terminal,
-		.report_fd = sv[1],
 	};
-	if (petrel_criu_args(helper, false, o, &t, &a, err) < 0)
-		goto out;
-	if (work_log(o, images, false, &log) < 0) {
-		petrel_error_set(err, ENOMEM, "checkpoint");
-		goto out;
-	}
 	struct helper_report report = {.pty = -1};
-	r = run_helper(a.v, &sv[1], 1, NULL, NULL, sv[0], &report, err);
+	r = run_criu(helper, false, o, images, &t, NULL, 0, NULL, NULL, &report, err);
 	if (report.pty >= 0)
 		close(report.pty);
 	free(report.version);
-	if (r < 0) {
-		criu_failed(err, log);
+	if (r < 0)
 		goto out;
-	}
 	/* CRIU killed the dumped processes: `state` says stopped once the
 	 * init is gone (a zombie counts as gone). */
 	if (!o->leave_running && !o->pre_dump &&
@@ -682,10 +659,6 @@ static int checkpoint_locked(struct petrel_container *c, const char *helper,
 			    (int)pid);
 out:
 	cgroup_info_release(&ci);
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
 	return r;
 }
 
@@ -880,24 +853,16 @@ static int restore_into(struct petrel_created *cr, const struct petrel_cgroup *c
 	struct cgroup_info ci = {0};
 	struct joined_ns j = {0};
 	cleanup_argv struct petrel_argv inherits = {0};
-	cleanup_argv struct petrel_argv a = {0};
-	cleanup_free char *log = NULL;
-	int sv[2] = {-1, -1};
-	int keep[8];
-	size_t n_keep = 0;
 	int r = -1;
 	struct helper_report report = {.pty = -1};
 	if (cgroup_info(spec, cg, &ci, err) < 0 || joined_namespaces(spec, &j, err) < 0 ||
-	    stdio_inherits(images, &inherits, err) < 0 || report_pair(sv, err) < 0)
+	    stdio_inherits(images, &inherits, err) < 0)
 		goto out;
 	for (size_t i = 0; i < j.inherit.n; i++)
 		if (petrel_argv_add(&inherits, j.inherit.v[i]) < 0) {
 			petrel_error_set(err, ENOMEM, "restore");
 			goto out;
 		}
-	keep[n_keep++] = sv[1];
-	for (size_t i = 0; i < j.n_fds; i++)
-		keep[n_keep++] = j.fds[i];
 	struct petrel_criu_target t = {
 		.spec = spec,
 		.bundle = cr->bundle->path,
@@ -911,18 +876,12 @@ static int restore_into(struct petrel_created *cr, const struct petrel_cgroup *c
 		.join_ns = (const char *const *)j.join.v,
 		.join_ns_len = j.join.n,
 		.orphan_pts_master = spec->process && spec->process->terminal,
-		.report_fd = sv[1],
 	};
-	if (petrel_criu_args(helper, true, o, &t, &a, err) < 0)
-		goto out;
-	if (work_log(o, images, true, &log) < 0) {
-		petrel_error_set(err, ENOMEM, "restore");
-		goto out;
-	}
 	struct restore_setup setup = {.cg = cg, .rootfs = c->state->rootfs, .criu_root = criu_root};
-	r = run_helper(a.v, keep, n_keep, restore_child_setup, &setup, sv[0], &report, err);
+	r = run_criu(helper, true, o, images, &t, j.fds, j.n_fds, restore_child_setup, &setup,
+		     &report, err);
 	if (r < 0) {
-		criu_failed(err, log);
+		/* CRIU's log is quoted in *err. */
 	} else if (report.pid <= 0) {
 		r = petrel_error_set(err, 0, PETREL_CRIU_HELPER ": no pid for the restored init");
 	} else {
@@ -939,10 +898,6 @@ out:
 	free(report.version);
 	cgroup_info_release(&ci);
 	joined_ns_release(&j);
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "argv.h"
 #include "container.h"
 #include "error.h"
 #include "libocispec/ocispec.h"
@@ -65,16 +66,6 @@ int petrel_restore(const struct petrel_create_options *co, const struct petrel_c
 int petrel_criu_version(const char *criu_path, char **version, struct petrel_error **err);
 
 /* ------------------------------------------- pure parts, for the tests */
-
-/* A growing NULL-terminated argv. */
-struct petrel_argv {
-	char **v;
-	size_t n, cap;
-};
-int petrel_argv_add(struct petrel_argv *a, const char *word);
-int petrel_argv_addf(struct petrel_argv *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void petrel_argv_release(struct petrel_argv *a);
 
 /* What petrel works out about the container for the helper's command line:
  * its init's pid (checkpoint), the root CRIU sees, and the cgroup. */

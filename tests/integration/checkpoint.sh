@@ -101,6 +101,16 @@ mkdir -p "$TEST_TMP/img0" && echo garbage >"$TEST_TMP/img0/inventory.img"
 PETREL_CRIU_HELPER=/nonexistent/petrel-criu run_pt restore --image-path "$TEST_TMP/img0" -b "$b0" r0
 check helper_env_naming_nothing_fails_clearly eval \
 	'[ $rc = 1 ] && contains "$err" "\$PETREL_CRIU_HELPER \"/nonexistent/petrel-criu\""'
+# A helper that ends without a report is an error at once, not a wait (the
+# report socket's other end is the helper's alone).
+PETREL_CRIU_HELPER=/bin/true PETREL_TEST_TIMEOUT=20 run_pt restore --image-path "$TEST_TMP/img0" \
+	-b "$b0" r0
+check helper_that_ends_without_a_report_fails_restore eval \
+	'[ $rc = 1 ] && contains "$err" "/bin/true exited with status 0 before it was done"'
+check restore_with_a_dead_helper_leaves_no_container eval '[ -z "$(state_dirs)" ]'
+PETREL_CRIU_HELPER=/bin/false PETREL_TEST_TIMEOUT=20 run_pt --version
+check version_says_criu_unavailable_when_the_helper_dies contains "$rc:$out" \
+	"criu: unavailable: /bin/false exited with status 1 before it was done"
 
 if ! why=$(criu check 2>&1); then
 	# CRIU cannot dump here: its log is what checkpoint quotes.

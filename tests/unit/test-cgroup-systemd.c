@@ -411,13 +411,13 @@ static void helper_words(void)
 		       petrel_sd_props_add(&p, "PIDs", "au", 2, pids) == 0,
 	       "properties added");
 	char joined[256] = "";
-	for (size_t i = 0; i < p.n; i++)
+	for (size_t i = 0; i < p.words.n; i++)
 		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
-			 i ? " " : "", p.argv[i]);
+			 i ? " " : "", p.words.v[i]);
 	tap_is_str(joined,
 		   "-p MemoryMax t 5 -p Delegate b true -p Slice s system.slice -p PIDs au 1 42",
 		   "the helper's words");
-	tap_ok(p.argv[p.n] == NULL, "NULL-terminated");
+	tap_ok(p.words.v[p.words.n] == NULL, "NULL-terminated");
 	petrel_sd_props_release(&p);
 }
 
