@@ -22,6 +22,7 @@ usage: $0 [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
        $0 --seccomp [--rounds N] [--runs N] [--quick]
        $0 --podman [--rounds N] [--runs N] [--runtimes L] [--quick]
        $0 --containerd [--rounds N] [--runs N] [--runtimes L] [--quick]
+       $0 --memory-floor [--runs N] [--runtimes L]
   --rounds N     rounds, each running every runtime in turn (default 5)
   --runs N       containers per runtime and round (default 100)
   --runtimes L   runtimes to compare (default "runc crun petrel")
@@ -30,6 +31,9 @@ usage: $0 [--rounds N] [--runs N] [--runtimes "runc crun petrel"] [--quick]
                  podman's --runtime (default --runs 20)
   --containerd   ctr run --rm of /bin/true through containerd's runc shim
                  with each runtime as --runc-binary (default --runs 20)
+  --memory-floor the smallest memory limit (memory and memory+swap alike)
+                 under which \`run\` of \`echo hello\` succeeds, for each
+                 runtime, --runs times in a row (default 5); 4 KiB steps
   --seccomp      petrel only: create+start without seccomp, and with the
                  default profile of the tests with the compiled-program cache
                  warm and cold (removed before each create)
@@ -50,6 +54,7 @@ runtimes="runc crun petrel"
 seccomp=
 podman=
 containerd=
+memfloor=
 runs_given=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -63,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--seccomp) seccomp=1; shift ;;
 	--podman) podman=1; shift ;;
 	--containerd) containerd=1; shift ;;
+	--memory-floor) memfloor=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -70,6 +76,7 @@ done
 # A podman run costs ~20 runtime runs: fewer of them.
 [ -z "$podman" ] || [ -n "$runs_given" ] || runs=20
 [ -z "$containerd" ] || [ -n "$runs_given" ] || runs=20
+[ -z "$memfloor" ] || [ -n "$runs_given" ] || runs=5
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive integer, got '$rounds'"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive integer, got '$runs'"
 [ "$(id -u)" = 0 ] || die "must run as root"
@@ -106,7 +113,8 @@ if [ -z "${PETREL_BENCH_SUBREAPER:-}" ]; then
 	exec python3 -c 'import ctypes, os, sys
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 os.execvp(sys.argv[1], sys.argv[1:])' bash "$self" --rounds "$rounds" --runs "$runs" \
-		--runtimes "$runtimes" ${seccomp:+--seccomp} ${podman:+--podman} ${containerd:+--containerd}
+		--runtimes "$runtimes" ${seccomp:+--seccomp} ${podman:+--podman} ${containerd:+--containerd} \
+		${memfloor:+--memory-floor}
 fi
 
 # ---------------------------------------------------------------- runtimes
@@ -525,6 +533,99 @@ for rt in runc petrel crun; do
 	(cd "$tmp/spec" && "${bin[$rt]}" spec) >/dev/null 2>&1 && spec_done=1 && break
 done
 [ -n "$spec_done" ] || die "no runtime could generate a config.json (spec)"
+
+# ------------------------------------------------------------ memory floor
+# --memory-floor: for each runtime, the smallest memory limit L under which
+# $runs `run`s in a row of `echo hello` all print hello and exit 0, found by
+# bisection between 0 and 64 MiB in 4 KiB steps (a page). memory.limit and the
+# memory+swap limit are both L (swap only where the host accounts it), so
+# nothing can be swapped out. Every attempt is a new container with its own
+# cgroup <cgroup_parent>/<id>, deleted with its cgroups right after.
+if [ -n "$memfloor" ]; then
+	swap=1
+	for dir in "${cg_dirs[@]}"; do
+		if [ -e "$dir/memory.limit_in_bytes" ] && [ ! -e "$dir/memory.memsw.limit_in_bytes" ]; then
+			swap=
+		fi
+	done
+	fl_n=0
+	# floor_try RUNTIME LIMIT: succeeds when $runs runs in a row do; the
+	# error of a failed one is in $tmp/floor-last-RUNTIME.
+	floor_try() {
+		local rt=$1 lim=$2 i id b rc dir
+		for ((i = 1; i <= runs; i++)); do
+			fl_n=$((fl_n + 1))
+			id=f$fl_n-$rt
+			b=$tmp/floor/$id
+			python3 - "$tmp/spec/config.json" "$b" "$tmp/rootfs" "$cgroup_parent/$id" \
+				"$lim" "$swap" <<'EOF'
+import json, os, sys
+src, bundle, rootfs, cgpath, lim, swap = sys.argv[1:]
+with open(src) as f:
+    spec = json.load(f)
+spec["process"]["terminal"] = False
+spec["process"]["args"] = ["echo", "hello"]
+spec["root"] = {"path": rootfs, "readonly": True}
+spec["linux"]["cgroupsPath"] = cgpath
+mem = {"limit": int(lim)}
+if swap:
+    mem["swap"] = int(lim)
+spec["linux"]["resources"] = dict(spec["linux"].get("resources", {}), memory=mem)
+os.makedirs(bundle)
+with open(os.path.join(bundle, "config.json"), "w") as f:
+    json.dump(spec, f, indent=1)
+EOF
+			rc=0
+			in_env "$rt" timeout -k 5 60 "${bin[$rt]}" --root "$tmp/root-$rt" run \
+				--bundle "$b" "$id" </dev/null >"$b/out" 2>"$b/err" || rc=$?
+			in_env "$rt" "${bin[$rt]}" --root "$tmp/root-$rt" delete --force "$id" \
+				</dev/null >/dev/null 2>&1 || true
+			for dir in "${cg_dirs[@]}"; do
+				[ ! -d "$dir/$cgroup_parent/$id" ] || rmdir "$dir/$cgroup_parent/$id" 2>/dev/null ||
+					note "cannot remove cgroup $dir/$cgroup_parent/$id"
+			done
+			if [ "$rc" != 0 ] || [ "$(cat "$b/out")" != hello ]; then
+				{
+					echo "exit status $rc, output '$(head -c 100 "$b/out")'"
+					tail -2 "$b/err"
+				} >"$tmp/floor-last-$rt"
+				rm -rf "$b"
+				return 1
+			fi
+			rm -rf "$b"
+		done
+	}
+	step=4096
+	top_lim=$((64 << 20))
+	echo "memory floor: the smallest memory limit under which \`run\` of echo hello succeeds" \
+		"$runs times in a row (${swap:+memory+swap equal to it, }${step} B steps)"
+	for rt in "${selected[@]}"; do
+		echo "  $rt: ${bin[$rt]} ($("${bin[$rt]}" --version 2>/dev/null | head -1 || true))"
+	done
+	echo
+	printf '%-8s %12s   %s\n' runtime floor "what fails one step below"
+	for rt in "${selected[@]}"; do
+		mkdir -p "$tmp/root-$rt" "$tmp/floor"
+		if ! floor_try "$rt" "$top_lim"; then
+			note "$rt fails even under $((top_lim >> 20)) MiB:"
+			sed 's/^/    /' "$tmp/floor-last-$rt" >&2
+			continue
+		fi
+		lo=0 hi=$top_lim why="-"
+		while [ $((hi - lo)) -gt "$step" ]; do
+			mid=$(((lo + hi) / 2 / step * step))
+			printf '%s: %d KiB\n' "$rt" $((mid >> 10)) >&2
+			if floor_try "$rt" "$mid"; then
+				hi=$mid
+			else
+				lo=$mid
+				why=$(tr '\n' ' ' <"$tmp/floor-last-$rt" | cut -c1-160)
+			fi
+		done
+		printf '%-8s %8d KiB   %s\n' "$rt" $((hi >> 10)) "$why"
+	done
+	exit 0
+fi
 
 # One bundle per runtime and container index, sharing one rootfs, so every
 # container has its own cgroup petrel-bench.PID/<runtime>-<n> relative to the
