@@ -5,8 +5,11 @@
 # guest-VM suites of tests/vm/, whose systemd guest runs the host's systemd
 # and dbus, strace for tests/integration/cgroups-v2.sh;
 # containerd and python3-grpcio, a CRI client's, for
-# tests/integration/containerd.sh; podman, netavark, catatonit and
-# iptables for tests/integration/podman.sh; go-md2man, which makes the man
+# tests/integration/containerd.sh; podman (with conmon), netavark and
+# iptables for its bridge network (netavark 1.4's only firewall driver; the
+# iptables-nft it installs needs nf_tables in the kernel, not the nftables
+# package) and catatonit for --init, for tests/integration/podman.sh, which
+# also installs whichever of them is missing itself; go-md2man, which makes the man
 # pages from docs/man/*.8.md, for tests/docs/check-man.sh). Does nothing when
 # everything is there.
 set -euo pipefail
@@ -18,7 +21,7 @@ test_packages=("${build_packages[@]}" clang libclang-rt-14-dev clang-format
 	python3 jq groff-base man-db go-md2man iproute2 procps util-linux
 	qemu-system-x86 cpio kmod xz-utils systemd dbus strace
 	containerd python3-grpcio
-	podman netavark catatonit iptables)
+	podman conmon netavark catatonit iptables)
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;

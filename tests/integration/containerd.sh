@@ -6,12 +6,15 @@
 # busybox rootfs goes in as an OCI archive (contrib/make-oci-archive.py, no
 # registry). With `ctr`: run --rm (output, exit codes, a tty), a detached
 # task with exec (with and without a tty, detached), ps, pause/resume,
-# metrics, kill (one signal, --all), delete, a container in another's pid
+# metrics, kill (one signal; --all reaching an exec'd process that a signal
+# to the init alone does not), delete, a container in another's pid
 # namespace, a memory limit enforced, and the error containerd shows when
-# petrel refuses a container. With the CRI plugin: a pod and a
-# container on the runtime handler "petrel", configured in config.toml with
-# BinaryName, Root and SystemdCgroup as a Kubernetes node has it (needs
-# python3-grpcio for a minimal CRI client). Every container's cgroup lies
+# petrel refuses a container. With the CRI plugin: a pod, a container that
+# prints and exits with a code, and a long-running one with exec, on the
+# runtime handler "petrel", configured in config.toml with BinaryName, Root
+# and SystemdCgroup as a Kubernetes node has it (ctr sends runc options of
+# its own and never reads that table). The CRI client is a minimal one in
+# python3-grpcio, installed with containerd when missing. Every container's cgroup lies
 # below the test's own cgroup (a relative cgroupsPath); the test never moves
 # a process. Needs root; prints TAP.
 
@@ -32,6 +35,14 @@ if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null ||
 		{ apt-get update -q >/dev/null 2>&1 &&
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 				containerd >>"$TEST_TMP/apt.log" 2>&1; }
+fi
+# The CRI client below needs python3-grpcio.
+if ! python3 -c 'import grpc' 2>/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-grpcio \
+		>>"$TEST_TMP/apt.log" 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+				python3-grpcio >>"$TEST_TMP/apt.log" 2>&1; }
 fi
 if ! command -v containerd >/dev/null || ! command -v containerd-shim-runc-v2 >/dev/null; then
 	skip containerd_runs_petrel "Debian's containerd cannot be installed: $(tail -1 "$TEST_TMP/apt.log")"
@@ -307,6 +318,7 @@ like task_ps_lists_the_detached_exec "$ps_cmds" "^sleep 1000 \$"
 
 # ------------------------------------------------------------ pause/resume
 c task pause det1 >"$TEST_TMP/pause.out" 2>&1
+is task_pause_exits_0 "$? $(cat "$TEST_TMP/pause.out")" "0 "
 is task_pause_pauses "$(task_status det1)" PAUSED
 freezer=$(cg_dir freezer)
 if [ -n "$freezer" ] && [ -e "$freezer/det1/freezer.state" ]; then
@@ -317,6 +329,7 @@ else
 	fail task_pause_freezes_the_cgroup "no freezer cgroup for det1 below $CG"
 fi
 c task resume det1 >"$TEST_TMP/resume.out" 2>&1
+is task_resume_exits_0 "$? $(cat "$TEST_TMP/resume.out")" "0 "
 is task_resume_resumes "$(task_status det1)" RUNNING
 
 # ---------------------------------------------------------------- metrics
@@ -325,7 +338,8 @@ like task_metrics_reports_memory "$metrics" "^memory\.usage"
 like task_metrics_reports_pids "$metrics" "^pids\.current +[1-9]"
 
 # ------------------------------------------------------------ kill, delete
-c task kill det1 >/dev/null 2>&1
+c task kill det1 >"$TEST_TMP/kill.out" 2>&1
+is task_kill_exits_0 "$? $(cat "$TEST_TMP/kill.out")" "0 "
 wait_task det1 STOPPED
 is task_kill_delivers_sigterm "$(task_status det1)" STOPPED
 c task delete det1 >"$TEST_TMP/del.out" 2>&1
@@ -334,11 +348,43 @@ like task_delete_reports_the_exit_status "$rc $(cat "$TEST_TMP/del.out")" "^0 .*
 is task_delete_deletes_petrels_container "$(petrel_ids "$PROOT/default")" ""
 c container delete det1 >/dev/null 2>&1
 
-ctr_run det2 -d --cgroup "$CG/det2" "$IMAGE" det2 sleep 1000
+# kill --all reaches every process, not only the init: the init is a shell
+# without a SIGTERM handler, which as a pid namespace's init ignores
+# SIGTERM, and an exec'd sleep is in the container beside it. A SIGTERM to
+# the init alone leaves both; with --all the sleep dies and the init stays.
+ctr_run det2 -d --cgroup "$CG/det2" "$IMAGE" det2 sh -c 'while :; do sleep 1; done'
+is kill_all_task_runs "$rc $err" "0 "
 c task exec -d --fifo-dir "$FIFO" --exec-id e1 det2 sleep 1000 >/dev/null 2>&1 </dev/null
-c task kill --all --signal SIGKILL det2 >"$TEST_TMP/killall.out" 2>&1
+det2_init=$(task_pid det2)
+exec_pid=
+for _ in $(seq 50); do
+	for p in $(c task ps det2 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+		[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")" = "sleep 1000 " ] && exec_pid=$p
+	done
+	[ -n "$exec_pid" ] && break
+	sleep 0.1
+done
+like kill_all_exec_is_running "$exec_pid" '^[0-9]+$'
+# alive PID: the process exists and is not a zombie.
+alive() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+c task kill --signal SIGTERM det2 >"$TEST_TMP/kill1.out" 2>&1
+is task_kill_sigterm_to_the_init_exits_0 "$? $(cat "$TEST_TMP/kill1.out")" "0 "
+sleep 0.5
+is sigterm_without_all_leaves_the_exec_and_the_init \
+	"$(alive "$exec_pid" && echo exec-alive) $(alive "$det2_init" && echo init-alive)" \
+	"exec-alive init-alive"
+c task kill --all --signal SIGTERM det2 >"$TEST_TMP/killall.out" 2>&1
+is task_kill_all_exits_0 "$? $(cat "$TEST_TMP/killall.out")" "0 "
+for _ in $(seq 50); do
+	alive "$exec_pid" || break
+	sleep 0.1
+done
+is task_kill_all_reaches_the_exec_process "$(alive "$exec_pid" && echo "sleep $exec_pid still runs")" ""
+is task_kill_all_sigterm_leaves_the_init_running \
+	"$(task_status det2) $(alive "$det2_init" && echo init-alive)" "RUNNING init-alive"
+c task kill --all --signal SIGKILL det2 >/dev/null 2>&1
 wait_task det2 STOPPED
-is task_kill_all_stops_the_task "$(task_status det2)" STOPPED
+is task_kill_all_sigkill_stops_the_task "$(task_status det2)" STOPPED
 c task delete det2 >/dev/null 2>&1
 c container delete det2 >/dev/null 2>&1
 is task_kill_all_leaves_nothing "$(c task ls -q; petrel_ids "$PROOT/default")" ""
@@ -496,13 +542,30 @@ EOF
 cri() { timeout -k 5 60 python3 "$D/cri.py" "$SOCK" "$@" 2>>"$TEST_TMP/cri.err"; }
 
 if ! python3 -c 'import grpc' 2>/dev/null; then
-	skip cri_runtime_handler_runs_petrel "python3-grpcio is not installed (the CRI client needs it)"
+	skip cri_runtime_handler_runs_petrel "python3-grpcio is not installed and apt-get could not install it (the CRI client needs it): $(tail -n 1 "$TEST_TMP/apt.log" 2>/dev/null)"
 else
 	pod_args=(pod1 "$CG/pod1" "$D/logs/pod1")
 	mkdir -p "$D/logs/pod1"
 	pod=$(cri run-pod "${pod_args[@]}" petrel)
 	like cri_pod_sandbox_runs "$pod" '^[0-9a-f]{64}$'
 	is cri_pod_sandbox_is_petrels_under_its_root "$(petrel_ids "$CRI_ROOT/k8s.io")" "${pod:-<no pod>}"
+	# As `ctr run --rm` above, through the runtime "petrel" of config.toml
+	# (BinaryName; ctr sends runc options of its own, so config.toml's
+	# runtimes reach containers through the CRI plugin only): a container
+	# that prints, is seen under petrel's Root while it runs, and exits 3.
+	once=$(cri create "$pod" "${pod_args[@]}" once "$IMAGE" \
+		sh -c 'echo hello from the petrel runtime; sleep 2; exit 3')
+	cri start "$once"
+	is cri_binaryname_runtime_container_is_petrels \
+		"$(petrel_ids "$CRI_ROOT/k8s.io" | grep -c "^${once:-<none>}\$")" 1
+	for _ in $(seq 100); do
+		[ "$(cri status "$once")" = "2 3" ] && break
+		sleep 0.1
+	done
+	is cri_binaryname_runtime_returns_the_exit_code "$(cri status "$once")" "2 3"
+	like cri_binaryname_runtime_prints_the_output "$(cat "$D/logs/pod1/once.log" 2>&1)" \
+		"stdout F hello from the petrel runtime\$"
+	cri remove "$once"
 	ctr_id=$(cri create "$pod" "${pod_args[@]}" app "$IMAGE" \
 		sh -c 'echo hello from cri; cat /proc/self/cgroup; exec sleep 1000')
 	cri start "$ctr_id"
