@@ -118,7 +118,12 @@ static int command_ps(const struct petrel_global *global, int argc, char **argv,
 	if (petrel_pids(global->root, argv[0], &pids, &n, err) < 0)
 		return -1;
 	if (strcmp(opts.format, "json") == 0) {
-		/* A JSON array of numbers, as runc prints it. */
+		/* A JSON array of numbers, as runc prints it: null (Go's
+		 * nil slice) when there is no process. */
+		if (n == 0) {
+			printf("null\n");
+			return 0;
+		}
 		printf("[");
 		for (size_t i = 0; i < n; i++)
 			printf("%s%d", i ? "," : "", pids[i]);

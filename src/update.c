@@ -19,6 +19,7 @@ static struct {
 	const char *cpu_quota;
 	const char *cpu_burst;
 	const char *cpu_share;
+	const char *cpu_shares;
 	const char *cpu_rt_period;
 	const char *cpu_rt_runtime;
 	const char *cpuset_cpus;
@@ -46,6 +47,7 @@ static const struct petrel_option update_options[] = {
 	{"cpu-burst", 0, PETREL_OPT_STRING, &opts.cpu_burst, "USEC",
 	 "CPU time in microseconds the container may borrow beyond its quota"},
 	{"cpu-share", 0, PETREL_OPT_STRING, &opts.cpu_share, "N", "relative CPU shares"},
+	{"cpu-shares", 0, PETREL_OPT_STRING, &opts.cpu_shares, "N", "same as --cpu-share"},
 	{"cpu-rt-period", 0, PETREL_OPT_STRING, &opts.cpu_rt_period, "USEC",
 	 "real-time scheduling period in microseconds"},
 	{"cpu-rt-runtime", 0, PETREL_OPT_STRING, &opts.cpu_rt_runtime, "USEC",
@@ -63,9 +65,9 @@ static const struct petrel_option update_options[] = {
 	{"pids-limit", 0, PETREL_OPT_STRING, &opts.pids_limit, "N",
 	 "maximum number of processes (-1: no limit)"},
 	{"kernel-memory", 0, PETREL_OPT_STRING, &opts.kernel_memory, "BYTES",
-	 "kernel memory limit (cgroup v1; ignored by current kernels)"},
+	 "obsolete: ignored with a warning, as runc ignores it"},
 	{"kernel-memory-tcp", 0, PETREL_OPT_STRING, &opts.kernel_memory_tcp, "BYTES",
-	 "kernel TCP buffer memory limit (cgroup v1)"},
+	 "obsolete: ignored with a warning, as runc ignores it"},
 	{"cpu-idle", 0, PETREL_OPT_STRING, &opts.cpu_idle, "0|1",
 	 "1 gives the container the SCHED_IDLE weight"},
 	{"l3-cache-schema", 0, PETREL_OPT_STRING, &opts.l3_cache_schema, "SCHEMA",
@@ -92,6 +94,7 @@ static const struct {
 	{"cpu-quota", &opts.cpu_quota, VALUE_INT64},
 	{"cpu-burst", &opts.cpu_burst, VALUE_UINT64},
 	{"cpu-share", &opts.cpu_share, VALUE_UINT64},
+	{"cpu-shares", &opts.cpu_shares, VALUE_UINT64},
 	{"cpu-rt-period", &opts.cpu_rt_period, VALUE_UINT64},
 	{"cpu-rt-runtime", &opts.cpu_rt_runtime, VALUE_INT64},
 	{"memory", &opts.memory, VALUE_BYTES},
@@ -215,7 +218,7 @@ static void set_flag(struct oci_resources *r, const char *flag, struct flag_valu
 		SET(r->cpu, quota, v.i);
 	else if (strcmp(flag, "cpu-burst") == 0)
 		SET(r->cpu, burst, v.u);
-	else if (strcmp(flag, "cpu-share") == 0)
+	else if (strcmp(flag, "cpu-share") == 0 || strcmp(flag, "cpu-shares") == 0)
 		SET(r->cpu, shares, v.u);
 	else if (strcmp(flag, "cpu-rt-period") == 0)
 		SET(r->cpu, realtime_period, v.u);
@@ -237,7 +240,7 @@ static void set_flag(struct oci_resources *r, const char *flag, struct flag_valu
 		SET(r->pids, limit, v.i);
 }
 
-/* A string flag into a string field, replacing what --resources said. */
+/* A string flag into a string field. */
 static int set_string(char **field, const char *value, struct petrel_error **err)
 {
 	if (value == NULL)
@@ -283,7 +286,8 @@ static int read_all(int fd, char **out, size_t *len, struct petrel_error **err)
 	return 0;
 }
 
-/* The resources: --resources (a file, or - for stdin), then the flags. */
+/* The resources: from --resources (a file, or - for stdin) alone, as runc
+ * ignores every other flag then; else from the flags. */
 static int build_resources(struct oci_resources **out, struct petrel_error **err)
 {
 	char *why = NULL;
@@ -294,14 +298,17 @@ static int build_resources(struct oci_resources **out, struct petrel_error **err
 		size_t len = 0;
 		if (read_all(STDIN_FILENO, &data, &len, err) < 0)
 			return -1;
-		if (oci_resources_parse_data(data, len, "resources (stdin)", &r, &why) < 0)
+		if (oci_resources_parse_data(data, len, "resources (stdin)", out, &why) < 0)
 			return petrel_error_take(err, 0, why);
-	} else if (opts.resources) {
-		if (oci_resources_parse_file(opts.resources, NULL, &r, &why) < 0)
-			return petrel_error_take(err, 0, why);
-	} else if ((r = calloc(1, sizeof(*r))) == NULL) {
-		return petrel_error_set(err, ENOMEM, "update");
+		return 0;
 	}
+	if (opts.resources) {
+		if (oci_resources_parse_file(opts.resources, NULL, out, &why) < 0)
+			return petrel_error_take(err, 0, why);
+		return 0;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return petrel_error_set(err, ENOMEM, "update");
 	*out = r;
 	bool any_flag = opts.cpuset_cpus || opts.cpuset_mems;
 	for (size_t i = 0; i < sizeof(numeric_flags) / sizeof(numeric_flags[0]); i++)
@@ -333,7 +340,8 @@ static int command_update(const struct petrel_global *global, int argc, char **a
 	(void)argc;
 	if (petrel_validate_container_id(argv[0], err) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(numeric_flags) / sizeof(numeric_flags[0]); i++) {
+	for (size_t i = 0;
+	     opts.resources == NULL && i < sizeof(numeric_flags) / sizeof(numeric_flags[0]); i++) {
 		struct flag_value v;
 		if (*numeric_flags[i].value && parse_flag(i, &v, err) < 0)
 			return -1;
@@ -362,8 +370,8 @@ const struct petrel_command petrel_command_update = {
 		       "   example:\n\n"
 		       "      {\"memory\": {\"limit\": 536870912}, \"cpu\": {\"shares\": 512},\n"
 		       "       \"pids\": {\"limit\": 100}}\n\n"
-		       "   Flags given together with --resources override its values. Limits not\n"
-		       "   mentioned stay as they are.",
+		       "   With --resources the other limit flags are ignored, as runc ignores\n"
+		       "   them. Limits not mentioned stay as they are.",
 	.options = update_options,
 	.args_mode = PETREL_ARGS_INTERMIXED,
 	.min_args = 1,

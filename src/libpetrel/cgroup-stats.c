@@ -975,7 +975,8 @@ int petrel_cgroup_stats(const struct petrel_cgroup *cg, struct oci_event_stats *
 	if (stats_hugetlb(cg, st, err) < 0)
 		goto fail;
 	/* network_interfaces: runc lists only interfaces its own network
-	 * setup made, which an OCI bundle never has (runc prints null). */
+	 * setup made, which an OCI bundle never has; the event printer
+	 * (events.c) writes runc's null for it. */
 	*out = steal_ptr(&st);
 	return 0;
 fail:

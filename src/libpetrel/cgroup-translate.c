@@ -89,6 +89,17 @@ int petrel_cgroup_v2_swap_max(int64_t swap, int64_t limit, char buf[PETREL_CGROU
 	return 1;
 }
 
+int64_t petrel_cgroup_v2_swap_total(int64_t memory_max, int64_t swap_max)
+{
+	if (swap_max < 0)
+		return 0;
+	if (memory_max < 0)
+		return swap_max;
+	if (swap_max > INT64_MAX - memory_max)
+		return -1;
+	return memory_max + swap_max;
+}
+
 bool petrel_cgroup_v2_cpu_max(int64_t quota, uint64_t period, char buf[PETREL_CGROUP_VALUE_MAX])
 {
 	buf[0] = '\0';

@@ -50,6 +50,18 @@ bool petrel_cgroup_v2_memory_value(int64_t value, char buf[PETREL_CGROUP_VALUE_M
 int petrel_cgroup_v2_swap_max(int64_t swap, int64_t limit, char buf[PETREL_CGROUP_VALUE_MAX],
 			      const char **why);
 
+/* The memory+swap total a v2 cgroup was given, from its memory.max and
+ * memory.swap.max (-1 for "max"), for an update that gives a new
+ * memory.limit but no swap: runc keeps the total it saved at create (or at
+ * the last update) and writes swap.max = total - new limit. The files hold
+ * the same record: memory.max + swap.max when both are numbers; swap.max
+ * alone under an unlimited memory.max (runc writes a total as is there);
+ * 0 (none: leave swap.max alone) when swap.max is "max", which is both
+ * what an unlimited total and a never-set one leave behind, and what a new
+ * limit keeps either way. Pass the result to petrel_cgroup_v2_swap_max()
+ * with the new limit. */
+int64_t petrel_cgroup_v2_swap_total(int64_t memory_max, int64_t swap_max);
+
 /* cpu.max ("$QUOTA $PERIOD") from cpu.quota and cpu.period (0 for a value
  * not given): a quota <= 0 is "max", a period of 0 the kernel's default
  * 100000: (50000, 0) -> "50000 100000", (-1, 0) -> "max 100000", (0, 20000)

@@ -13,6 +13,7 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-internal.h"
+#include "cgroup-translate.h"
 #include "cleanup.h"
 #include "log.h"
 
@@ -358,11 +359,11 @@ static bool cpu_wanted(const struct oci_cpu *c)
 
 static int apply_pids(const char *dir, const struct oci_pids *p, struct petrel_error **err)
 {
-	/* 0 is a real limit (runtime-spec: "SHOULD be treated as such"): no
-	 * new process at all. Negative means no limit. */
-	if (p->limit >= 0)
-		return petrel_cgroup_writef(dir, "pids.max", err, "%" PRId64, p->limit);
-	return petrel_cgroup_write(dir, "pids.max", "max", err);
+	/* As runc on both versions and both drivers: 0 is written as 1, a
+	 * negative limit as "max". */
+	char value[PETREL_CGROUP_VALUE_MAX];
+	petrel_cgroup_pids_max(p->limit, value);
+	return petrel_cgroup_write(dir, "pids.max", value, err);
 }
 
 /* ----------------------------------------------------------------- blkio */

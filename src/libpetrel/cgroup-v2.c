@@ -69,6 +69,24 @@ static int current_memory_limit(const char *dir, int64_t *limit, struct petrel_e
 	return 0;
 }
 
+/* The memory+swap total the cgroup holds (see
+ * petrel_cgroup_v2_swap_total); 0 without swap accounting. */
+static int current_swap_total(const char *dir, int64_t *total, struct petrel_error **err)
+{
+	cleanup_error struct petrel_error *local = NULL;
+	uint64_t swap_max;
+	int64_t memory_max;
+
+	*total = 0;
+	if (petrel_cgroup_read_u64(dir, "memory.swap.max", &swap_max, &local) < 0)
+		return local && local->errnum == ENOENT ? 0 : pass_error(err, &local);
+	if (current_memory_limit(dir, &memory_max, err) < 0)
+		return -1;
+	*total = petrel_cgroup_v2_swap_total(memory_max,
+					     swap_max > INT64_MAX ? -1 : (int64_t)swap_max);
+	return 0;
+}
+
 /* memory.checkBeforeUpdate: refuse a limit the cgroup already uses more
  * than, as runc does (best effort: no usage, no check). */
 static int check_memory_usage(const char *dir, int64_t limit, int64_t swap,
@@ -118,7 +136,19 @@ static int apply_memory(const struct v2_writer *w, const struct oci_memory *m,
 	    current_memory_limit(w->dir, &swap_base, err) < 0)
 		return -1;
 
+	/* An update that gives only the limit keeps the memory+swap total
+	 * (runc keeps the one in its saved config): swap.max follows the new
+	 * limit. An unlimited limit is runc's "both unlimited" instead. */
+	bool kept_total = w->update && m->has_limit && !m->has_swap && limit > 0;
+	if (kept_total && current_swap_total(w->dir, &swap, err) < 0)
+		return -1;
+
 	int r = petrel_cgroup_v2_swap_max(swap, swap_base, value, &why);
+	if (r < 0 && kept_total)
+		return petrel_error_set(err, 0,
+					"memory.limit %" PRId64 " with the container's memory+swap "
+					"total %" PRId64 " (give memory.swap too): %s",
+					limit, swap, why);
 	if (r < 0)
 		return petrel_error_set(err, 0,
 					"memory.swap %" PRId64 " with memory.limit %" PRId64 ": %s",

@@ -5,6 +5,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "log.h"
 #include "state.h"
 
 /* Opens the container (locked when it is to change) and its cgroup. */
@@ -65,5 +66,15 @@ int petrel_update(const char *root, const char *id, const struct oci_resources *
 		return -1;
 	if (petrel_container_status(c) == PETREL_STATUS_STOPPED)
 		return petrel_error_set(err, 0, "container %s is not running", id);
-	return petrel_cgroup_update(cg, r, err);
+	if (r->memory == NULL || (!r->memory->has_kernel && !r->memory->has_kernel_tcp))
+		return petrel_cgroup_update(cg, r, err);
+
+	/* As runc (>= 1.1) updates: kernel memory limits are obsolete, and
+	 * are dropped with a warning rather than written. */
+	petrel_warn("kernel memory settings are ignored and will be removed");
+	struct oci_memory memory = *r->memory;
+	struct oci_resources without_kernel = *r;
+	memory.has_kernel = memory.has_kernel_tcp = false;
+	without_kernel.memory = &memory;
+	return petrel_cgroup_update(cg, &without_kernel, err);
 }

@@ -26,7 +26,20 @@ static int print_event(const char *type, const char *id, struct oci_event_stats 
 	size_t len = 0;
 	if (oci_event_generate(&event, false, &json, &len, &why) < 0)
 		return petrel_error_take(err, 0, why);
-	if (fwrite(json, 1, len, stdout) != len || putchar('\n') == EOF || fflush(stdout) == EOF)
+	/* runc's Stats has no omitempty on network_interfaces: with none (an
+	 * OCI bundle never has the interfaces runc would list) it prints
+	 * null, which the generator cannot. data is the last key of the
+	 * event, and network_interfaces the last of data, so it goes just
+	 * before the final "}}". */
+	size_t head = len;
+	const char *tail = "";
+	if (data && data->network_interfaces_len == 0 && len >= 2 &&
+	    strcmp(json + len - 2, "}}") == 0) {
+		head = len - 2;
+		tail = ",\"network_interfaces\":null}}";
+	}
+	if (fwrite(json, 1, head, stdout) != head || fputs(tail, stdout) == EOF ||
+	    putchar('\n') == EOF || fflush(stdout) == EOF)
 		return petrel_error_errno(err, "write event");
 	return 0;
 }

@@ -751,6 +751,80 @@ run_pt update -r "$TEST_TMP/upd-file.json" upd
 is "update_resources_from_a_file" \
 	"$rc:$err:$(cpu_max "$U") $(cgfile pids "$U" pids.max) $(cgfile memory "$U" "$F_MEM_LIMIT")" \
 	"0::30000/200000 40 $((96 * MiB))"
+# --cpu-shares, the spelling runc documents, is --cpu-share.
+run_pt update --cpu-shares 512 upd
+is "update_cpu_shares_is_the_same_as_cpu_share" "$rc:$err:$(cgfile cpu "$U" "$F_SHARES")" \
+	"0::$SHARES_512"
+# With --resources runc ignores every other limit flag.
+printf '{"pids": {"limit": 45}}\n' >"$TEST_TMP/upd-only-r.json"
+run_pt update -r "$TEST_TMP/upd-only-r.json" --pids-limit 99 --memory 32m --cpu-share 1024 upd
+is "update_resources_ignores_the_other_limit_flags" \
+	"$rc:$err:$(cgfile pids "$U" pids.max) $(cgfile memory "$U" "$F_MEM_LIMIT") $(cgfile cpu \
+		"$U" "$F_SHARES")" \
+	"0::45 $((96 * MiB)) $SHARES_512"
+# The quota is 30000 from the file above: a burst fits under it.
+F_BURST=cpu.cfs_burst_us
+[ -n "$CPU_V2" ] && F_BURST=cpu.max.burst
+if has_file cpu "$F_BURST"; then
+	run_pt update --cpu-burst 5000 upd
+	is "update_cpu_burst_5000" "$rc:$err:$(cgfile cpu "$U" "$F_BURST")" "0::5000"
+else
+	skip "update_cpu_burst_5000" "no $F_BURST on this host"
+fi
+if has_file cpu cpu.idle; then
+	run_pt update --cpu-idle 1 upd
+	is "update_cpu_idle_1" "$rc:$err:$(cgfile cpu "$U" cpu.idle)" "0::1"
+	run_pt update --cpu-idle 0 upd
+	is "update_cpu_idle_0" "$rc:$err:$(cgfile cpu "$U" cpu.idle)" "0::0"
+else
+	skip "update_cpu_idle" "no cpu.idle on this host"
+fi
+# The first memory node the host has, and one it has not: the flag reaches
+# cpuset.mems, whose error names it.
+node=$(cat /sys/devices/system/node/online 2>/dev/null || echo 0)
+node=${node%%[-,]*}
+run_pt update --cpuset-mems "$node" upd
+is "update_cpuset_mems" "$rc:$err:$(cgfile cpuset "$U" cpuset.mems)" "0::$node"
+run_pt update --cpuset-mems 999 upd
+if [ "$rc" -ne 0 ] && [[ $err == *cpuset.mems* ]]; then
+	ok "update_cpuset_mems_of_a_missing_node_is_an_error_naming_cpuset.mems"
+else
+	fail "update_cpuset_mems_of_a_missing_node_is_an_error_naming_cpuset.mems" "status $rc: $err"
+fi
+# Kernel memory limits: ignored with a warning, as runc >= 1.1 does.
+kmem_tcp() { cgfile memory "$U" memory.kmem.tcp.limit_in_bytes; }
+kmem() { cgfile memory "$U" memory.kmem.limit_in_bytes; }
+before="$(kmem) $(kmem_tcp)"
+run_pt update --kernel-memory 64m --kernel-memory-tcp 32m upd
+is "update_kernel_memory_flags_are_ignored_with_a_warning" \
+	"$rc:$([[ $err == *"kernel memory settings are ignored"* ]] && echo warned):$(kmem) $(kmem_tcp)" \
+	"0:warned:$before"
+# -1 is "no limit": each file reads back the kernel's unlimited value.
+page=$(getconf PAGESIZE)
+if [ -n "$MEM_V2" ]; then
+	unlimited_mem=max unlimited_swap=max
+else
+	unlimited_mem=$((9223372036854775807 / page * page))
+	unlimited_swap=$unlimited_mem
+fi
+run_pt update --memory -1 upd
+if has_file memory "$F_SWAP"; then
+	is "update_memory_-1_lifts_the_memory_and_the_swap_limit" \
+		"$rc:$err:$(cgfile memory "$U" "$F_MEM_LIMIT") $(cgfile memory "$U" "$F_SWAP")" \
+		"0::$unlimited_mem $unlimited_swap"
+else
+	is "update_memory_-1_lifts_the_memory_limit" "$rc:$err:$(cgfile memory "$U" "$F_MEM_LIMIT")" \
+		"0::$unlimited_mem"
+fi
+run_pt update --pids-limit -1 upd
+is "update_pids_limit_-1_is_max" "$rc:$err:$(cgfile pids "$U" pids.max)" "0::max"
+unlimited_quota=-1
+[ -n "$CPU_V2" ] && unlimited_quota=max
+run_pt update --cpu-quota -1 upd
+is "update_cpu_quota_-1_lifts_the_quota" "$rc:$err:$(cpu_max "$U")" "0::$unlimited_quota/200000"
+# pids.limit 0: runc writes 1 (the systemd driver cannot say 0).
+run_pt update --pids-limit 0 upd
+is "update_pids_limit_0_writes_1_as_runc" "$rc:$err:$(cgfile pids "$U" pids.max)" "0::1"
 run_pt update --memory 64m no-such-container-$$
 if [ "$rc" -ne 0 ] && [ -n "$err" ]; then
 	ok "update_of_an_unknown_container_fails"
@@ -872,6 +946,30 @@ else
 	fail "ps_of_an_unknown_container_fails" "status $rc: $out"
 fi
 pt delete --force pscon >/dev/null 2>&1
+# No process left in the cgroup (the init exited): runc's JSON is null.
+bundle psnone true
+pt_bundle run psnone -d
+wait_status psnone stopped 10
+run_pt ps --format json psnone
+is "ps_json_of_a_container_without_processes_is_null" "$rc:$out:$(cg_procs "$RUN_CG/psnone")" \
+	"0:null:"
+pt delete --force psnone >/dev/null 2>&1
+
+# ---------------------------------------------------------------- pids 0
+# pids.limit 0 at create: runc writes 1, on v1 and v2 alike.
+bundle pids0 sleep 1000
+resources pids0 "{'pids': {'limit': 0}}"
+pt_bundle run pids0 -d
+is "pids_limit_0_at_create_writes_1_as_runc" "$rc:$(cgfile pids "$RUN_CG/pids0" pids.max)" "0:1"
+pt delete --force pids0 >/dev/null 2>&1
+
+# ---------------------------------------------------------------- features
+# The cgroup section says what petrel drives, as runc's does: cgroup v1
+# and v2 (hybrid hosts are both) and rdma, every one a JSON true.
+run_pt features
+is "features_cgroup_reports_v1_v2_and_rdma" \
+	"$rc:$(json_get "$out" '[j["linux"]["cgroup"].get(k) for k in ("v1", "v2", "rdma")]' 2>&1)" \
+	"0:[True, True, True]"
 
 # ---------------------------------------------------------------- kill --all
 # kill_all_case NAME SIGNAL PIDNS(yes|no): a container of three processes

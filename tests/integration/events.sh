@@ -83,7 +83,7 @@ is "events_stats_prints_one_line_and_exits_0" "$rc:$(printf '%s\n' "$out" | wc -
 is "events_stats_is_a_stats_event_of_the_container" \
 	"$(json_get "$out" '"%s %s" % (j["type"], j["id"])' 2>&1)" "stats st"
 is "events_stats_has_runcs_members_in_runcs_order" "$(stats_get 'list(d)')" \
-	"['cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb', 'intel_rdt']"
+	"['cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb', 'intel_rdt', 'network_interfaces']"
 is "events_stats_counts_the_pids_and_their_limit" \
 	"$(stats_get 'd["pids"]["current"] >= 1 and d["pids"]["limit"]')" 100
 is "events_stats_reports_memory_usage_and_the_limit" \
@@ -99,9 +99,13 @@ is "events_stats_has_the_cpuset_numbers" \
 	"$(stats_get 'sorted(k for k in d["cpuset"] if k not in ("cpus", "mems"))')" \
 	"['cpu_exclusive', 'mem_exclusive', 'mem_hardwall', 'memory_migrate', 'memory_pressure', 'memory_spread_page', 'memory_spread_slab', 'sched_load_balance', 'sched_relax_domain_level']"
 # Zero values runc leaves out: no throttling without a CPU quota, no RDT.
+# network_interfaces has no omitempty in runc's Stats: null, never absent.
 is "events_stats_leaves_out_what_runc_leaves_out" \
-	"$(stats_get '("throttling" in d["cpu"], d["intel_rdt"], "network_interfaces" in d)')" \
-	"(False, {}, False)"
+	"$(stats_get '("throttling" in d["cpu"], d["intel_rdt"])')" \
+	"(False, {})"
+is "events_stats_network_interfaces_is_null_as_runc" \
+	"$(stats_get '("network_interfaces" in d, d.get("network_interfaces", 0))')" \
+	"(True, None)"
 # Huge pages by size, named as the kernel's cgroup files name them, where a
 # hierarchy has the hugetlb controller.
 sizes=$(for f in /sys/kernel/mm/hugepages/hugepages-*kB; do

@@ -99,6 +99,44 @@ static void swap_rules(void)
 	swap_case(1000, -5, -1, NULL);  /* nonsense limit */
 }
 
+/* update with a new memory.limit and no swap: the total the cgroup holds
+ * (memory.max, memory.swap.max; -1 is "max") is kept, and swap.max follows
+ * the new limit, as runc's update does from its saved config. */
+static void kept_swap_total(int64_t memory_max, int64_t swap_max, int64_t new_limit,
+			    int64_t want_total, int want_r, const char *want)
+{
+	char buf[PETREL_CGROUP_VALUE_MAX];
+	const char *why = NULL;
+	int64_t total = petrel_cgroup_v2_swap_total(memory_max, swap_max);
+
+	tap_ok(total == want_total,
+	       "memory.max %" PRId64 " swap.max %" PRId64 ": total %" PRId64 " (want %" PRId64 ")",
+	       memory_max, swap_max, total, want_total);
+	int r = petrel_cgroup_v2_swap_max(total, new_limit, buf, &why);
+	tap_ok(r == want_r, "total %" PRId64 ", new limit %" PRId64 ": result %d (want %d)", total,
+	       new_limit, r, want_r);
+	if (want_r > 0)
+		tap_is_str(buf, want, "total %" PRId64 ", new limit %" PRId64 " -> swap.max %s",
+			   total, new_limit, want ? want : "");
+}
+
+static void swap_total_kept_on_update(void)
+{
+	/* created with limit 100 and swap (total) 300: swap.max 200 */
+	kept_swap_total(100, 200, 150, 300, 1, "150"); /* raise the limit */
+	kept_swap_total(100, 200, 50, 300, 1, "250");  /* lower it */
+	kept_swap_total(100, 200, 300, 300, 1, "0");   /* limit == total */
+	kept_swap_total(100, 200, 301, 300, -1, NULL); /* above the total */
+	kept_swap_total(100, 0, 100, 100, 1, "0");     /* swap == limit at create */
+	/* swap.max "max": never set, or an unlimited total; left alone */
+	kept_swap_total(100, -1, 200, 0, 0, NULL);
+	kept_swap_total(-1, -1, 200, 0, 0, NULL);
+	/* unlimited memory with a total: runc wrote the total as swap.max */
+	kept_swap_total(-1, 400, 100, 400, 1, "300");
+	kept_swap_total(-1, 400, 500, 400, -1, NULL);
+	tap_ok(petrel_cgroup_v2_swap_total(INT64_MAX, 1) == -1, "an overflowing total is max");
+}
+
 static void memory_values(void)
 {
 	char buf[PETREL_CGROUP_VALUE_MAX];
@@ -202,6 +240,7 @@ int main(void)
 	shares_to_weight();
 	blkio_weights();
 	swap_rules();
+	swap_total_kept_on_update();
 	memory_values();
 	cpu_values();
 	hugetlb_names();
