@@ -10,6 +10,7 @@ struct petrel_create_flags {
 	const char *bundle;
 	const char *console_socket;
 	const char *pid_file;
+	const char *pidfd_socket;
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
@@ -27,6 +28,12 @@ struct petrel_create_flags {
 		 "AF_UNIX socket that receives the master fd of the container's terminal"},        \
 		{"pid-file",    0,      PETREL_OPT_STRING,                                         \
 		 &(f).pid_file, "FILE", "write the container process's pid to FILE"},              \
+		{"pidfd-socket",                                                                   \
+		 0,                                                                                \
+		 PETREL_OPT_STRING,                                                                \
+		 &(f).pidfd_socket,                                                                \
+		 "PATH",                                                                           \
+		 "AF_UNIX socket that receives a pidfd of the container's process"},               \
 		{"no-pivot",                                                                       \
 		 0,                                                                                \
 		 PETREL_OPT_BOOL,                                                                  \
@@ -55,6 +62,7 @@ petrel_create_options_from(const struct petrel_global *global, const char *id,
 		.bundle = f->bundle,
 		.pid_file = f->pid_file,
 		.console_socket = f->console_socket,
+		.pidfd_socket = f->pidfd_socket,
 		.no_pivot = f->no_pivot,
 		.no_new_keyring = f->no_new_keyring,
 		.preserve_fds = f->preserve_fds,

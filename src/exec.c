@@ -13,6 +13,7 @@
 static struct {
 	const char *console_socket;
 	const char *pid_file;
+	const char *pidfd_socket;
 	const char *process;
 	const char *cwd;
 	struct petrel_strlist env;
@@ -20,20 +21,22 @@ static struct {
 	const char *user;
 	struct petrel_strlist additional_gids;
 	struct petrel_strlist caps;
-	bool no_new_privs;
+	int no_new_privs; /* -1 when not given */
 	const char *apparmor;
 	const char *process_label;
 	bool detach;
 	int preserve_fds;
 	struct petrel_strlist cgroups;
 	bool ignore_paused;
-} opts;
+} opts = {.no_new_privs = -1};
 
 static const struct petrel_option exec_options[] = {
 	{"console-socket", 0, PETREL_OPT_STRING, &opts.console_socket, "PATH",
 	 "AF_UNIX socket that receives the master fd of the process's terminal"},
 	{"pid-file", 0, PETREL_OPT_STRING, &opts.pid_file, "FILE",
 	 "write the new process's pid to FILE"},
+	{"pidfd-socket", 0, PETREL_OPT_STRING, &opts.pidfd_socket, "PATH",
+	 "AF_UNIX socket that receives a pidfd of the new process"},
 	{"process", 'p', PETREL_OPT_STRING, &opts.process, "FILE",
 	 "run the runtime-spec process object in FILE (other process flags are ignored)"},
 	{"cwd", 0, PETREL_OPT_STRING, &opts.cwd, "DIR", "working directory inside the container"},
@@ -46,8 +49,9 @@ static const struct petrel_option exec_options[] = {
 	 "add a supplementary group (repeatable)"},
 	{"cap", 'c', PETREL_OPT_LIST, &opts.caps, "CAP",
 	 "add a capability, e.g. CAP_NET_ADMIN (repeatable)"},
-	{"no-new-privs", 0, PETREL_OPT_BOOL, &opts.no_new_privs, NULL,
-	 "set no_new_privs so the process cannot gain privileges"},
+	{"no-new-privs", 0, PETREL_OPT_TRIBOOL, &opts.no_new_privs, NULL,
+	 "set no_new_privs so the process cannot gain privileges (=false clears the "
+	 "container's setting)"},
 	{"apparmor", 0, PETREL_OPT_STRING, &opts.apparmor, "PROFILE",
 	 "AppArmor profile to run the process under"},
 	{"process-label", 0, PETREL_OPT_STRING, &opts.process_label, "LABEL",
@@ -107,7 +111,7 @@ static int check_process_flags(int argc, struct petrel_exec_options *o, uint32_t
 		if (!parse_id(gid, strlen(gid), &gids[i]))
 			return petrel_error_set(err, 0,
 						"invalid value \"%s\" for flag --additional-gids "
-						"(a numeric group id)",
+						"(a group id from 0 to 4294967294)",
 						gid);
 	}
 	o->additional_gids = gids;
@@ -116,6 +120,27 @@ static int check_process_flags(int argc, struct petrel_exec_options *o, uint32_t
 		return petrel_error_set(err, 0, "--tty with --detach needs --console-socket");
 	if (opts.console_socket && !opts.tty)
 		return petrel_error_set(err, 0, "--console-socket needs --tty");
+	if (opts.console_socket && !opts.detach)
+		return petrel_error_set(err, 0,
+					"--console-socket needs --detach: in the foreground petrel "
+					"relays the terminal itself");
+	return 0;
+}
+
+/* --additional-gids values that are not integers at all are a command line
+ * petrel does not understand (exit status 1, as runc's flag parser); an
+ * integer that is no gid is refused later, as a process error. */
+static int check_gid_syntax(struct petrel_error **err)
+{
+	for (size_t i = 0; i < opts.additional_gids.len; i++) {
+		const char *gid = opts.additional_gids.items[i];
+		const char *digits = gid + (*gid == '-');
+		if (*digits == '\0' || strspn(digits, "0123456789") != strlen(digits))
+			return petrel_error_set(err, 0,
+						"invalid value \"%s\" for flag --additional-gids: "
+						"not an integer",
+						gid);
+	}
 	return 0;
 }
 
@@ -154,18 +179,22 @@ static int run_exec(const struct petrel_global *global, int argc, char **argv,
 		.process_label = opts.process_label,
 		.detach = opts.detach,
 		.pid_file = opts.pid_file,
+		.pidfd_socket = opts.pidfd_socket,
 		.console_socket = opts.console_socket,
 		.preserve_fds = opts.preserve_fds,
 		.cgroups = strv(&opts.cgroups, cgroups),
 		.ignore_paused = opts.ignore_paused,
 	};
-	if (check_process_flags(argc, &o, gids, err) < 0)
+	if (opts.process == NULL && check_gid_syntax(err) < 0)
 		return -1;
-	int status = petrel_exec(&o, err);
+	int status = check_process_flags(argc, &o, gids, err);
+	if (status == 0)
+		status = petrel_exec(&o, err);
 	if (status >= 0)
 		return status;
-	/* As runc: 255 when the process could not be started (a command line
-	 * that is not understood stays 1). */
+	/* As runc: 255 when the process could not be started or its flags
+	 * describe no valid process (a command line that is not understood
+	 * stays 1). */
 	petrel_error_prefix(err, "exec");
 	petrel_log_error(petrel_error_message(*err));
 	petrel_error_free(*err);

@@ -40,11 +40,18 @@ static int store_value(const struct petrel_option *o, const char *value, struct 
 {
 	switch (o->type) {
 	case PETREL_OPT_BOOL:
-		if (parse_bool(value, o->target) < 0)
+	case PETREL_OPT_TRIBOOL: {
+		bool b;
+		if (parse_bool(value, &b) < 0)
 			return petrel_error_set(err, 0,
 						"invalid boolean value \"%s\" for flag --%s", value,
 						o->name);
+		if (o->type == PETREL_OPT_BOOL)
+			*(bool *)o->target = b;
+		else
+			*(int *)o->target = b;
 		return 0;
+	}
 	case PETREL_OPT_STRING:
 		*(const char **)o->target = value;
 		return 0;
@@ -101,7 +108,8 @@ int petrel_parse_options(const struct petrel_option *opts, enum petrel_args_mode
 			return petrel_error_set(err, 0, "flag provided but not defined: -%.*s",
 						(int)len, name);
 		const char *value = eq ? eq + 1 : NULL;
-		if (value == NULL && o->type == PETREL_OPT_BOOL) {
+		if (value == NULL &&
+		    (o->type == PETREL_OPT_BOOL || o->type == PETREL_OPT_TRIBOOL)) {
 			value = "true";
 		} else if (value == NULL) {
 			if (i + 1 >= argc)

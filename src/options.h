@@ -14,6 +14,9 @@ enum petrel_option_type {
 	PETREL_OPT_STRING, /* const char **target */
 	PETREL_OPT_INT,    /* int *target, decimal, >= 0 */
 	PETREL_OPT_LIST,   /* struct petrel_strlist *target, repeatable */
+	/* int *target: a boolean whose absence matters, left as it was (e.g.
+	 * -1) unless given; then 1 or 0. */
+	PETREL_OPT_TRIBOOL,
 };
 
 struct petrel_strlist {

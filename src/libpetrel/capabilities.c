@@ -125,19 +125,23 @@ int petrel_cap_last(void)
 	return last;
 }
 
-/* One set's names to a mask. Names the kernel does not know yet are left out
- * with a warning: the spec asks runtimes not to fail on capabilities that
- * cannot be granted. */
+/* One set's names to a mask. Names petrel or the kernel does not know are
+ * left out with a warning: the spec asks runtimes to warn about values that
+ * cannot be mapped to the kernel and not to fail on capabilities that cannot
+ * be granted (runc does the same; a newer engine may name a capability
+ * newer than petrel). */
 static int resolve_set(char **names, size_t len, const char *set, int last_cap, uint64_t *mask,
 		       struct petrel_error **err)
 {
 	*mask = 0;
 	for (size_t i = 0; i < len; i++) {
 		int cap = petrel_cap_from_name(names[i], NULL);
-		if (cap < 0)
-			return petrel_error_set(
-				err, 0, "unknown capability \"%s\" in .process.capabilities.%s",
-				names[i], set);
+		if (cap < 0) {
+			petrel_warn("unknown capability \"%s\" in .process.capabilities.%s; "
+				    "ignoring it",
+				    names[i], set);
+			continue;
+		}
 		if (cap > last_cap) {
 			petrel_warn(
 				"capability \"%s\" in .process.capabilities.%s is not supported "

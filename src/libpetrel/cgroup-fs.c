@@ -68,14 +68,17 @@ static bool same_or_listed(const char *list, const char *name)
 	return false;
 }
 
-/* petrel's own cgroup in hierarchy h, relative to h's mount (malloc'd, ""
- * for the mount's root). */
-static int own_cgroup(const struct petrel_cgroup_hierarchy *h, char **out,
-		      struct petrel_error **err)
+/* The cgroup of process pid (0: petrel itself) in hierarchy h, relative to
+ * h's mount (malloc'd, "" for the mount's root). */
+static int proc_cgroup(pid_t pid, const struct petrel_cgroup_hierarchy *h, char **out,
+		       struct petrel_error **err)
 {
-	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
+	char file[64] = "/proc/self/cgroup";
+	if (pid > 0)
+		snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	cleanup_fclose FILE *f = fopen(file, "re");
 	if (f == NULL)
-		return petrel_error_errno(err, "cgroup: open /proc/self/cgroup");
+		return petrel_error_errno(err, "cgroup: open %s", file);
 	cleanup_free char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -101,10 +104,8 @@ static int own_cgroup(const struct petrel_cgroup_hierarchy *h, char **out,
 			return petrel_error_set(err, ENOMEM, "cgroup");
 		return 0;
 	}
-	return petrel_error_set(err, ENOENT,
-				"cgroup: petrel's own cgroup in the \"%s\" hierarchy is not in "
-				"/proc/self/cgroup",
-				h->v2 ? "unified" : h->controllers);
+	return petrel_error_set(err, ENOENT, "cgroup: no line for the \"%s\" hierarchy in %s",
+				h->v2 ? "unified" : h->controllers, file);
 }
 
 /* The container's directory in hierarchy h. */
@@ -113,7 +114,7 @@ static int container_dir(const struct petrel_cgroup_hierarchy *h, const char *id
 {
 	const char *p = cgroups_path && *cgroups_path ? cgroups_path : id;
 	cleanup_free char *own = NULL;
-	if (p[0] != '/' && own_cgroup(h, &own, err) < 0)
+	if (p[0] != '/' && proc_cgroup(0, h, &own, err) < 0)
 		return -1;
 	while (*p == '/')
 		p++;
@@ -389,35 +390,143 @@ fail:
 	return -1;
 }
 
-/* runc's `exec --cgroup`: "path" for every hierarchy, or
- * "controller[,controller]:path" for those. NULL when dir is not meant. */
-static int sub_for(const struct petrel_cgroup_dir *dir, const char *sub, const char **path,
+/* A --cgroup path: relative, not empty, without "." or ".." components. */
+static int check_sub_path(const char *value, const char *path, struct petrel_error **err)
+{
+	if (*path == '\0' || *path == '/' || check_cgroups_path(path, NULL) < 0)
+		return petrel_error_set(err, EINVAL,
+					"--cgroup \"%s\": a relative path without \"..\" is needed",
+					value);
+	return 0;
+}
+
+/* Whether the container's cgroup has a v1 directory (else `exec --cgroup`
+ * takes only a path: v2 has one hierarchy). */
+static bool has_v1(const struct petrel_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (!cg->dirs[i].v2)
+			return true;
+	return false;
+}
+
+/* runc's `exec --cgroup` values, one a line (see petrel_cgroup_enter):
+ * the path below cg->dirs[i] the process goes to (malloc'd), or NULL for
+ * dirs[i] itself. Every line is checked whatever i is: relative paths
+ * without "..", controllers some v1 hierarchy has, one path a hierarchy
+ * ("cpu:a" and "cpuacct:b" with cpu,cpuacct mounted together is an error).
+ * A v2 directory gets only a path given without controllers; on a host
+ * without v1 hierarchies, values with controllers name no directory (as
+ * runc, which ignores them there). */
+static int sub_for(const struct petrel_cgroup *cg, size_t i, const char *sub, char **path,
 		   struct petrel_error **err)
 {
 	*path = NULL;
 	if (sub == NULL)
 		return 0;
-	const char *colon = strchr(sub, ':');
-	const char *p = colon ? colon + 1 : sub;
-	if (*p == '\0' || *p == '/' || check_cgroups_path(p, NULL) < 0)
-		return petrel_error_set(err, EINVAL,
-					"--cgroup \"%s\": a relative path without \"..\" is needed",
-					sub);
-	if (colon == NULL) {
-		*path = p;
-		return 0;
-	}
-	for (const char *c = sub; c < colon;) {
-		size_t len = strcspn(c, ",:");
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)len, c);
-		if (!dir->v2 && same_or_listed(dir->controllers, name)) {
-			*path = p;
-			return 0;
+	cleanup_free char *lines = strdup(sub);
+	if (lines == NULL)
+		return petrel_error_set(err, ENOMEM, "cgroup");
+	bool v1 = has_v1(cg);
+	const char *chosen = NULL, *chosen_by = NULL;
+	for (char *value = lines, *next; value; value = next) {
+		next = strchr(value, '\n');
+		if (next)
+			*next++ = '\0';
+		char *colon = strchr(value, ':');
+		const char *p = colon ? colon + 1 : value;
+		if (check_sub_path(value, p, err) < 0)
+			return -1;
+		if (colon == NULL) {
+			chosen = p;
+			continue;
 		}
-		c += len + (c[len] == ',');
+		if (!v1)
+			continue;
+		*colon = '\0';
+		for (char *c = value, *more; c; c = more) {
+			more = strchr(c, ',');
+			if (more)
+				*more++ = '\0';
+			size_t k = 0;
+			while (k < cg->n &&
+			       (cg->dirs[k].v2 || !same_or_listed(cg->dirs[k].controllers, c)))
+				k++;
+			if (k == cg->n)
+				return petrel_error_set(
+					err, 0,
+					"--cgroup: unknown controller \"%s\" (no "
+					"cgroup v1 hierarchy of the container has it)",
+					c);
+			if (k != i)
+				continue;
+			if (chosen && strcmp(chosen, p) != 0)
+				return petrel_error_set(
+					err, 0,
+					"--cgroup: \"%s\" and \"%s\" share the "
+					"hierarchy \"%s\", which cannot hold the "
+					"process in two sub-cgroups (\"%s\" and \"%s\")",
+					chosen_by ? chosen_by : "", c, cg->dirs[k].controllers,
+					chosen, p);
+			chosen = p;
+			chosen_by = c;
+		}
+	}
+	if (chosen && !(*path = strdup(chosen)))
+		return petrel_error_set(err, ENOMEM, "cgroup");
+	return 0;
+}
+
+int petrel_cgroup_sub_check(const struct petrel_cgroup *cg, const char *sub, char **v2_dir,
+			    struct petrel_error **err)
+{
+	*v2_dir = NULL;
+	if (sub == NULL)
+		return 0;
+	if (cg->n == 0)
+		return petrel_error_set(err, ENOTSUP, "container \"%s\" has no cgroup", cg->id);
+	if (!has_v1(cg) && strchr(sub, ':'))
+		petrel_warn("--cgroup: a value with controllers names no directory on cgroup v2 "
+			    "(one hierarchy): the process stays in the container's cgroup");
+	for (size_t i = 0; i < cg->n; i++) {
+		cleanup_free char *path = NULL;
+		if (sub_for(cg, i, sub, &path, err) < 0)
+			return -1;
+		if (!cg->dirs[i].v2 || path == NULL || *v2_dir)
+			continue;
+		if (asprintf(v2_dir, "%s/%s", cg->dirs[i].path, path) < 0) {
+			*v2_dir = NULL;
+			return petrel_error_set(err, ENOMEM, "cgroup");
+		}
 	}
 	return 0;
+}
+
+int petrel_cgroup_v2_dir_of(pid_t pid, char **out, struct petrel_error **err)
+{
+	*out = NULL;
+	const struct petrel_cgroup_layout *layout;
+	if (petrel_cgroup_layout(&layout, err) < 0)
+		return -1;
+	for (size_t i = 0; i < layout->n; i++) {
+		const struct petrel_cgroup_hierarchy *h = &layout->hierarchies[i];
+		cleanup_free char *rel = NULL;
+		if (!h->v2)
+			continue;
+		if (proc_cgroup(pid, h, &rel, err) < 0)
+			return -1;
+		if (asprintf(out, "%s%s%s", h->mount, *rel ? "/" : "", rel) < 0) {
+			*out = NULL;
+			return petrel_error_set(err, ENOMEM, "cgroup");
+		}
+		return 0;
+	}
+	return petrel_error_set(err, ENOENT, "cgroup: this host has no cgroup v2 hierarchy");
+}
+
+int petrel_cgroup_enter_v2_dir_self(const char *dir, struct petrel_error **err)
+{
+	return petrel_cgroup_write(dir, "cgroup.procs", "0", err);
 }
 
 /* Moves pid (0: the calling thread, by itself) into the container's
@@ -427,10 +536,10 @@ static int move(const struct petrel_cgroup *cg, pid_t pid, bool born_in_v2, cons
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		const struct petrel_cgroup_dir *dir = &cg->dirs[i];
-		const char *sub_path;
-		if (sub_for(dir, sub, &sub_path, err) < 0)
+		cleanup_free char *sub_path = NULL;
+		if (sub_for(cg, i, sub, &sub_path, err) < 0)
 			return -1;
-		if (dir->v2 && born_in_v2 && sub_path == NULL)
+		if (dir->v2 && born_in_v2)
 			continue;
 		cleanup_free char *target = NULL;
 		if (sub_path && asprintf(&target, "%s/%s", dir->path, sub_path) < 0) {
@@ -709,6 +818,9 @@ int petrel_cgroup_check_available(const struct petrel_cgroup_layout *layout,
 	const struct oci_memory *m = r->memory;
 	const struct oci_cpu *c = r->cpu;
 	bool v2 = layout->mode == PETREL_CGROUP_V2 || layout->mode == PETREL_CGROUP_HYBRID;
+	/* Pure v2 has no net_cls or net_prio, and runc ignores both there
+	 * (the v2 writer logs it); v1 and hybrid hosts need the controller. */
+	bool want_net = layout->mode != PETREL_CGROUP_V2 && r->network;
 	if (need(layout,
 		 m && (m->has_limit || m->has_reservation || m->has_swap || m->has_kernel ||
 		       m->has_kernel_tcp || m->has_swappiness || m->has_disable_oom_killer ||
@@ -722,9 +834,8 @@ int petrel_cgroup_check_available(const struct petrel_cgroup_layout *layout,
 	    need(layout, r->pids && r->pids->has_limit, "pids", "pids", err) < 0 ||
 	    need(layout, r->block_io != NULL, "blkio", "blockIO", err) < 0 ||
 	    need(layout, r->hugepage_limits_len > 0, "hugetlb", "hugepageLimits", err) < 0 ||
-	    need(layout, r->network && r->network->has_class_id, "net_cls", "network", err) < 0 ||
-	    need(layout, r->network && r->network->priorities_len, "net_prio", "network", err) <
-		    0 ||
+	    need(layout, want_net && r->network->has_class_id, "net_cls", "network", err) < 0 ||
+	    need(layout, want_net && r->network->priorities_len, "net_prio", "network", err) < 0 ||
 	    need(layout, r->rdma_len > 0, "rdma", "rdma", err) < 0 ||
 	    need(layout, r->devices_len > 0, "devices", "devices", err) < 0)
 		return -1;

@@ -87,8 +87,10 @@ int petrel_cgroup_create(const struct petrel_cgroup_config *config, struct petre
 
 /* Moves pid into the container's cgroup, in every hierarchy the clone did
  * not already put it in (born_in_v2: it was cloned with CLONE_INTO_CGROUP
- * into v2_fd). sub is runc's `exec --cgroup` argument ("path" or
- * "controller[,controller]:path", relative to the container's cgroup), or
+ * into its v2 directory: v2_fd, or the one petrel_cgroup_sub_check gave).
+ * sub is runc's `exec --cgroup` arguments, one a line: a single "path", or
+ * "controller[,controller]:path" lines (v1 hierarchies; the others stay in
+ * the container's cgroup), paths relative to the container's cgroup; or
  * NULL. */
 int petrel_cgroup_enter(const struct petrel_cgroup *cg, pid_t pid, bool born_in_v2, const char *sub,
 			struct petrel_error **err);
@@ -100,6 +102,20 @@ int petrel_cgroup_enter(const struct petrel_cgroup *cg, pid_t pid, bool born_in_
  * period, which costs about 10 ms per move through cgroup.procs. */
 int petrel_cgroup_enter_self(const struct petrel_cgroup *cg, bool born_in_v2, const char *sub,
 			     struct petrel_error **err);
+
+/* `exec --cgroup`: checks sub (as petrel_cgroup_enter takes it) against
+ * the container's cgroup: known controllers, one path a hierarchy, relative
+ * paths without "..". *v2_dir (malloc'd) is the v2 directory the process is
+ * to be born in, or NULL for the container's own. */
+int petrel_cgroup_sub_check(const struct petrel_cgroup *cg, const char *sub, char **v2_dir,
+			    struct petrel_error **err);
+
+/* The v2 directory process pid is in (malloc'd, absolute), from the "0::"
+ * line of /proc/PID/cgroup: where exec puts its process when the
+ * container's cgroup cannot take it (runc's fallback to the init's). */
+int petrel_cgroup_v2_dir_of(pid_t pid, char **out, struct petrel_error **err);
+/* Moves the calling process into the v2 directory dir. */
+int petrel_cgroup_enter_v2_dir_self(const char *dir, struct petrel_error **err);
 
 /* True when a process cloned into v2_fd is in all of the container's cgroup
  * (pure v2): then create need not wait for petrel_cgroup_enter(). */

@@ -101,6 +101,10 @@ static int validate_for_create(const struct petrel_create_options *o, const stru
 	if (!p->terminal && o->console_socket)
 		return petrel_error_set(err, 0,
 					"--console-socket given but process.terminal is false");
+	if (console_allowed && o->console_socket)
+		return petrel_error_set(err, 0,
+					"--console-socket needs --detach: in the foreground petrel "
+					"relays the terminal itself");
 	if (petrel_process_validate(p, spec->linux, err) < 0)
 		return -1;
 	/* Configs written on SELinux hosts still run where it is off. */
@@ -498,6 +502,9 @@ int petrel_create_container(const struct petrel_create_options *o, bool foregrou
 	    petrel_container_save(c, err) < 0)
 		goto fail_init;
 	if (o->pid_file && petrel_write_pid_file(o->pid_file, cr->pid, err) < 0)
+		goto fail_init;
+	if (o->pidfd_socket &&
+	    petrel_pidfd_socket_send(o->pidfd_socket, cr->pid, cr->pidfd, "standard", err) < 0)
 		goto fail_init;
 	if (petrel_sync_send(sock, PETREL_SYNC_READY_ACK, 0, NULL, -1, err) < 0)
 		goto fail_init;

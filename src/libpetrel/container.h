@@ -16,6 +16,7 @@ struct petrel_create_options {
 	const char *bundle; /* NULL: the current directory */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* --pidfd-socket: gets a pidfd of the init */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;

@@ -134,10 +134,11 @@ static int apply_flags(const struct petrel_exec_options *o, struct exec_process 
 		p->apparmor_profile = (char *)o->apparmor;
 	if (o->process_label && *o->process_label)
 		p->selinux_label = (char *)o->process_label;
-	/* Only what is asked for: a terminal, and no_new_privs when set. */
+	/* Only what is asked for: a terminal, and no_new_privs when given
+	 * (either way, as runc). */
 	p->terminal = o->tty;
-	if (o->no_new_privs)
-		p->no_new_privileges = true;
+	if (o->no_new_privs >= 0)
+		p->no_new_privileges = o->no_new_privs > 0;
 	if (o->has_uid)
 		x->user.uid = o->uid;
 	if (o->has_gid)
@@ -159,13 +160,17 @@ static int apply_flags(const struct petrel_exec_options *o, struct exec_process 
 /* --cap: into the bounding, effective and permitted sets; into the ambient
  * set only when the process has an inheritable set to make it possible (as
  * runc). Never into the inheritable set (CVE-2022-27650). */
-static int add_caps(const struct petrel_exec_options *o, const struct oci_process *p,
-		    struct petrel_caps *caps, struct petrel_error **err)
+static void add_caps(const struct petrel_exec_options *o, const struct oci_process *p,
+		     struct petrel_caps *caps)
 {
 	for (size_t i = 0; o->caps && o->caps[i]; i++) {
-		int cap = petrel_cap_from_name(o->caps[i], err);
-		if (cap < 0)
-			return petrel_error_prefix(err, "--cap");
+		int cap = petrel_cap_from_name(o->caps[i], NULL);
+		if (cap < 0 || cap > petrel_cap_last()) {
+			/* As a capability of config.json, and as runc. */
+			petrel_warn("--cap: unknown or unavailable capability \"%s\"; ignoring it",
+				    o->caps[i]);
+			continue;
+		}
 		if (!caps->set)
 			continue; /* no capabilities given: the process keeps all */
 		caps->bounding |= CAP_BIT(cap);
@@ -174,7 +179,6 @@ static int add_caps(const struct petrel_exec_options *o, const struct oci_proces
 		if (p->capabilities && p->capabilities->inheritable)
 			caps->ambient |= CAP_BIT(cap);
 	}
-	return 0;
 }
 
 /* A --process document: what it leaves out comes from the container's
@@ -250,8 +254,8 @@ static int build_process(struct petrel_container *c, const struct petrel_exec_op
 	if (petrel_process_validate(p, NULL, err) < 0 ||
 	    petrel_caps_resolve(p->capabilities, &x->caps, err) < 0)
 		return petrel_error_prefix(err, "%s", doc);
-	if (!o->process_file && add_caps(o, p, &x->caps, err) < 0)
-		return -1;
+	if (!o->process_file)
+		add_caps(o, p, &x->caps);
 	return 0;
 }
 
@@ -337,6 +341,7 @@ struct exec_child {
 	 * lock, no RCU grace period to wait for). */
 	const struct petrel_cgroup *cgroup;
 	const char *sub;
+	const char *fallback; /* v2: the init's cgroup, when the container's refuses */
 	bool join_cgroup;
 	bool born_in_v2;
 	bool has_winsize; /* petrel's own terminal size, for a relayed pty */
@@ -451,6 +456,22 @@ static void report_error(int sock, struct petrel_error *err)
 	(void)unused;
 }
 
+/* Without CLONE_INTO_CGROUP the child moves itself; on v2, where the
+ * container's cgroup refuses it (not a leaf any more, or gone), it goes to
+ * the init's, as runc's exec does. */
+static int enter_cgroup(const struct exec_child *x, struct petrel_error **err)
+{
+	if (!x->join_cgroup || petrel_cgroup_enter_self(x->cgroup, x->born_in_v2, x->sub, err) == 0)
+		return 0;
+	if (x->fallback == NULL)
+		return -1;
+	petrel_debug("enter the container's cgroup: %s; the init's instead: %s",
+		     petrel_error_message(*err), x->fallback);
+	petrel_error_free(*err);
+	*err = NULL;
+	return petrel_cgroup_enter_v2_dir_self(x->fallback, err);
+}
+
 /* The child, from clone to execve. Errors go to petrel; exec closes the
  * socket (close-on-exec), which tells petrel the process runs. */
 __attribute__((noreturn)) static void exec_child(struct exec_child *x)
@@ -464,9 +485,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_child *x)
 		if (x->state_fds[i] >= 0)
 			close(x->state_fds[i]);
 
-	if (petrel_process_reset_signals(&err) < 0 ||
-	    (x->join_cgroup &&
-	     petrel_cgroup_enter_self(x->cgroup, x->born_in_v2, x->sub, &err) < 0) ||
+	if (petrel_process_reset_signals(&err) < 0 || enter_cgroup(x, &err) < 0 ||
 	    join_namespaces(x->init_pidfd, x->ns_dir, x->ns_flags, &err) < 0)
 		goto fail;
 	close(x->init_pidfd);
@@ -563,29 +582,31 @@ static int check_preserved_fds(int n, struct petrel_error **err)
 	return 0;
 }
 
-/* runc's --cgroup rules: "path" alone, or "controller[,controller]:path"
- * with each controller once. Several arguments are merged when they name
- * the same path. *sub is malloc'd, NULL without --cgroup. */
+/* runc's --cgroup rules: one "path" alone, or "controller[,controller]:path"
+ * values naming each controller once, which may give different paths. *sub
+ * is the values one a line, as petrel_cgroup_enter takes them (malloc'd),
+ * NULL without --cgroup; the paths and controllers are checked against the
+ * container's cgroup by petrel_cgroup_sub_check. */
 static int sub_cgroup(const char *const *args, char **sub, struct petrel_error **err)
 {
 	*sub = NULL;
 	if (args == NULL || args[0] == NULL)
 		return 0;
-	size_t n = 0;
+	size_t n = 0, size = 0;
 	while (args[n])
-		n++;
-	cleanup_free char *controllers = NULL;
-	const char *path = NULL;
+		size += strlen(args[n++]) + 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *colon = strchr(args[i], ':');
+		if (strchr(args[i], '\n'))
+			return petrel_error_set(
+				err, 0, "invalid --cgroup argument: a newline in \"%s\"", args[i]);
 		if (colon == NULL) {
 			if (n != 1)
 				return petrel_error_set(err, 0,
 							"invalid --cgroup argument: %s (missing "
 							"<controller>: prefix)",
 							args[i]);
-			*sub = strdup(args[i]);
-			return *sub ? 0 : petrel_error_set(err, ENOMEM, "--cgroup");
+			continue;
 		}
 		for (const char *c = args[i]; c <= colon;) {
 			size_t len = strcspn(c, ",:");
@@ -594,34 +615,30 @@ static int sub_cgroup(const char *const *args, char **sub, struct petrel_error *
 							"invalid --cgroup argument: %s (empty "
 							"<controller> prefix)",
 							args[i]);
-			for (const char *k = controllers; k && *k;) {
-				size_t klen = strcspn(k, ",");
-				if (klen == len && strncmp(k, c, len) == 0)
-					return petrel_error_set(
-						err, 0,
-						"invalid --cgroup argument(s): controller %.*s "
-						"specified multiple times",
-						(int)len, c);
-				k += klen + (k[klen] == ',');
+			/* The same name earlier in this value or in an earlier one. */
+			for (size_t k = 0; k <= i; k++) {
+				const char *end = k == i ? c : strchr(args[k], ':');
+				for (const char *kc = args[k]; kc < end;) {
+					size_t klen = strcspn(kc, ",:");
+					if (klen == len && strncmp(kc, c, len) == 0)
+						return petrel_error_set(
+							err, 0,
+							"invalid --cgroup argument(s): controller "
+							"%.*s specified multiple times",
+							(int)len, c);
+					kc += klen + 1;
+				}
 			}
-			char *more;
-			if (asprintf(&more, "%s%s%.*s", controllers ? controllers : "",
-				     controllers ? "," : "", (int)len, c) < 0)
-				return petrel_error_set(err, ENOMEM, "--cgroup");
-			free(controllers);
-			controllers = more;
 			c += len + 1;
 		}
-		if (path && strcmp(path, colon + 1) != 0)
-			return petrel_error_set(err, ENOTSUP,
-						"--cgroup: different sub-cgroups for different "
-						"controllers are not supported yet");
-		path = colon + 1;
 	}
-	if (asprintf(sub, "%s:%s", controllers, path) < 0) {
-		*sub = NULL;
+	char *joined = malloc(size);
+	if (joined == NULL)
 		return petrel_error_set(err, ENOMEM, "--cgroup");
-	}
+	char *w = joined;
+	for (size_t i = 0; i < n; i++)
+		w += sprintf(w, "%s%s", i ? "\n" : "", args[i]);
+	*sub = joined;
 	return 0;
 }
 
@@ -713,6 +730,11 @@ struct exec_run {
 	struct petrel_seccomp *seccomp;
 	struct petrel_cgroup *cg;
 	char *sub;
+	char *v2_sub;    /* --cgroup's v2 directory, or NULL */
+	char *fallback;  /* v2: the init's cgroup, or NULL */
+	int sub_fd;      /* v2_sub opened, for CLONE_INTO_CGROUP */
+	int fallback_fd; /* fallback opened */
+	bool fallback_tried;
 	int init_pidfd, ns_dir, root_fd, console_fd, sock, child_sock;
 	int pidfd, master;
 	pid_t pid;
@@ -722,8 +744,8 @@ struct exec_run {
 
 static void exec_run_release(struct exec_run *r)
 {
-	int *fds[] = {&r->init_pidfd, &r->ns_dir,     &r->root_fd, &r->console_fd,
-		      &r->sock,       &r->child_sock, &r->pidfd,   &r->master};
+	int *fds[] = {&r->init_pidfd, &r->ns_dir, &r->root_fd, &r->console_fd, &r->sock,
+		      &r->child_sock, &r->pidfd,  &r->master,  &r->sub_fd,     &r->fallback_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -738,10 +760,66 @@ static void exec_run_release(struct exec_run *r)
 	if (r->blocked)
 		petrel_forwarded_signals_restore(&r->forward, &r->old);
 	free(r->sub);
+	free(r->v2_sub);
+	free(r->fallback);
 	petrel_cgroup_free(r->cg);
 	petrel_seccomp_free(r->seccomp);
 	exec_process_release(&r->proc);
 	petrel_container_free(r->c);
+}
+
+/* Which kinds of directories the container's cgroup has. */
+static void cgroup_kinds(const struct petrel_cgroup *cg, bool *v1, bool *v2)
+{
+	*v1 = *v2 = false;
+	for (size_t i = 0; i < cg->n; i++)
+		*(cg->dirs[i].v2 ? v2 : v1) = true;
+}
+
+/* runc's fallback on a pure v2 host, without a --cgroup sub-cgroup: the
+ * init's cgroup, for when the container's refuses the process (the init
+ * made sub-cgroups and enabled controllers, so that it is no longer a leaf)
+ * or is gone (the init moved away). Looked up once, when needed. */
+static void find_fallback(struct exec_run *r)
+{
+	bool v1, v2;
+	cgroup_kinds(r->cg, &v1, &v2);
+	if (r->fallback_tried || r->v2_sub || v1 || !v2)
+		return;
+	r->fallback_tried = true;
+	struct petrel_error *e = NULL;
+	if (petrel_cgroup_v2_dir_of(r->c->state->init_pid, &r->fallback, &e) < 0) {
+		petrel_debug("the init's cgroup: %s", petrel_error_message(e));
+		petrel_error_free(e);
+		return;
+	}
+	struct stat ours, theirs;
+	if (r->cg->v2_fd >= 0 && fstat(r->cg->v2_fd, &ours) == 0 &&
+	    stat(r->fallback, &theirs) == 0 && ours.st_ino == theirs.st_ino &&
+	    ours.st_dev == theirs.st_dev) {
+		free(r->fallback);
+		r->fallback = NULL;
+		return;
+	}
+	r->fallback_fd = open(r->fallback, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->fallback_fd < 0)
+		petrel_debug("open the init's cgroup %s: %s", r->fallback, strerror(errno));
+}
+
+/* --cgroup checked, and the v2 directory it names opened (it must exist)
+ * for CLONE_INTO_CGROUP. */
+static int open_cgroups(struct exec_run *r, struct petrel_error **err)
+{
+	if (petrel_cgroup_sub_check(r->cg, r->sub, &r->v2_sub, err) < 0)
+		return -1;
+	if (r->v2_sub) {
+		r->sub_fd = open(r->v2_sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (r->sub_fd < 0)
+			return petrel_error_errno(err, "--cgroup: %s", r->v2_sub);
+	}
+	if (r->cg->v2_fd < 0)
+		find_fallback(r);
+	return 0;
 }
 
 /* Everything that can fail before a process exists. */
@@ -761,6 +839,10 @@ static int prepare(const struct petrel_exec_options *o, struct exec_run *r,
 	if (!p->terminal && o->console_socket)
 		return petrel_error_set(err, 0,
 					"--console-socket given but the process has no terminal");
+	if (!o->detach && o->console_socket)
+		return petrel_error_set(err, 0,
+					"--console-socket needs --detach: in the foreground petrel "
+					"relays the terminal itself");
 	struct petrel_container *c = r->c;
 	if (petrel_seccomp_load(c->dir_fd, PETREL_SECCOMP_STATE_FILE, &r->seccomp, err) < 0) {
 		/* A container without linux.seccomp has no program. */
@@ -774,7 +856,7 @@ static int prepare(const struct petrel_exec_options *o, struct exec_run *r,
 	if (petrel_cgroup_from_state(c->id, c->state->cgroup, &r->cg, err) < 0)
 		return -1;
 	r->init_pidfd = open_init_pidfd(c, err);
-	if (r->init_pidfd < 0)
+	if (r->init_pidfd < 0 || open_cgroups(r, err) < 0)
 		return -1;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns", c->state->init_pid);
@@ -870,32 +952,39 @@ static int start_child(const struct petrel_exec_options *o, struct exec_run *r,
 		x.has_winsize = true;
 		x.winsize = (struct oci_box){.height = ws.ws_row, .width = ws.ws_col};
 	}
-	/* Born in the v2 cgroup unless a sub-cgroup is asked for; where that
-	 * is not all of the container's cgroup (v1 hierarchies), petrel moves
-	 * it in before it goes on. */
-	bool born_in_v2 = r->cg->v2_fd >= 0 && r->sub == NULL;
+	/* Born in its v2 cgroup (--cgroup's sub-cgroup, the container's, or
+	 * the init's when the container's refuses it or is gone); where that is
+	 * not all of the container's cgroup (v1 hierarchies), or the clone
+	 * cannot do it, the child moves itself in before it goes on. */
+	bool v1, v2;
+	cgroup_kinds(r->cg, &v1, &v2);
+	int target = r->sub_fd >= 0 ? r->sub_fd : r->cg->v2_fd >= 0 ? r->cg->v2_fd : r->fallback_fd;
 	x.cgroup = r->cg;
 	x.sub = r->sub;
+	x.fallback = r->fallback;
 	for (;;) {
-		x.born_in_v2 = born_in_v2;
-		x.join_cgroup = r->sub || !petrel_cgroup_born_complete(r->cg) ||
-				(r->cg->v2_fd >= 0 && !born_in_v2);
+		x.born_in_v2 = target >= 0;
+		x.join_cgroup = v1 || (v2 && target < 0);
 		struct petrel_error *e = NULL;
-		r->pid = petrel_clone(0, &r->pidfd, born_in_v2 ? &r->cg->v2_fd : NULL, &e);
+		r->pid = petrel_clone(0, &r->pidfd, target >= 0 ? &target : NULL, &e);
 		if (r->pid == 0)
 			exec_child(&x);
 		if (r->pid > 0)
 			break;
-		if (!born_in_v2) {
+		if (target < 0) {
 			restore_namespaces_for_children(own);
 			r->pid = 0;
 			*err = e;
 			return petrel_error_prefix(err, "start the process");
 		}
-		/* An older kernel, or a cgroup it may not be born into. */
 		petrel_debug("clone into cgroup: %s", petrel_error_message(e));
 		petrel_error_free(e);
-		born_in_v2 = false;
+		/* EBUSY: the container's cgroup is no longer a leaf; else an
+		 * older kernel, or a cgroup it may not be born into. */
+		bool retry = target == r->cg->v2_fd && !r->fallback_tried;
+		find_fallback(r);
+		x.fallback = r->fallback;
+		target = retry && r->fallback_fd >= 0 ? r->fallback_fd : -1;
 	}
 	restore_namespaces_for_children(own);
 	close(r->child_sock);
@@ -912,7 +1001,9 @@ int petrel_exec(const struct petrel_exec_options *o, struct petrel_error **err)
 			     .sock = -1,
 			     .child_sock = -1,
 			     .pidfd = -1,
-			     .master = -1};
+			     .master = -1,
+			     .sub_fd = -1,
+			     .fallback_fd = -1};
 	int status = -1;
 	if (prepare(o, &r, err) < 0)
 		goto out;
@@ -927,7 +1018,9 @@ int petrel_exec(const struct petrel_exec_options *o, struct petrel_error **err)
 	    wait_for_exec(r.c, r.seccomp, r.sock, r.pidfd, &r.master, err) < 0)
 		goto out;
 	pid_t pid = r.pid;
-	if (o->pid_file && petrel_write_pid_file(o->pid_file, pid, err) < 0)
+	if ((o->pid_file && petrel_write_pid_file(o->pid_file, pid, err) < 0) ||
+	    (o->pidfd_socket &&
+	     petrel_pidfd_socket_send(o->pidfd_socket, pid, r.pidfd, "setns", err) < 0))
 		goto out;
 	if (o->detach) {
 		r.pid = 0; /* it runs on its own */

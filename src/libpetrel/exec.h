@@ -26,12 +26,13 @@ struct petrel_exec_options {
 	const uint32_t *additional_gids;
 	size_t additional_gids_len;
 	const char *const *caps; /* NULL-terminated, or NULL */
-	bool no_new_privs;
+	int no_new_privs;        /* --no-new-privs: 1 or 0 over the container's; -1 not given */
 	const char *apparmor;
 	const char *process_label;
 	/* How it runs. */
 	bool detach;
 	const char *pid_file;
+	const char *pidfd_socket; /* gets a pidfd of the process once it runs */
 	const char *console_socket;
 	int preserve_fds;
 	const char *const *cgroups; /* --cgroup [CONTROLLERS:]PATH, NULL-terminated, or NULL */

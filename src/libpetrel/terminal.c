@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clone.h"
 #include "terminal.h"
 
 #ifndef TIOCGPTPEER
@@ -33,7 +34,8 @@
  * closed, the first is kept. */
 #define MAX_FDS_PER_MESSAGE 8
 
-int petrel_console_socket_connect(const char *path, struct petrel_error **err)
+/* Connects to the unix stream socket at path for the flag what names. */
+static int socket_connect(const char *what, const char *path, struct petrel_error **err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
@@ -41,7 +43,7 @@ int petrel_console_socket_connect(const char *path, struct petrel_error **err)
 	cleanup_free char *copy = NULL;
 
 	if (path == NULL || path[0] == '\0')
-		return petrel_error_set(err, EINVAL, "connect to console socket \"\"");
+		return petrel_error_set(err, EINVAL, "connect to %s \"\"", what);
 
 	if (strlen(path) < sizeof(addr.sun_path)) {
 		strcpy(addr.sun_path, path);
@@ -50,8 +52,7 @@ int petrel_console_socket_connect(const char *path, struct petrel_error **err)
 		 * as containerd's deep state paths can be. */
 		copy = strdup(path);
 		if (copy == NULL)
-			return petrel_error_set(err, ENOMEM, "connect to console socket \"%s\"",
-						path);
+			return petrel_error_set(err, ENOMEM, "connect to %s \"%s\"", what, path);
 		char *slash = strrchr(copy, '/');
 		const char *base = slash ? slash + 1 : copy;
 		if (slash == copy)
@@ -62,20 +63,39 @@ int petrel_console_socket_connect(const char *path, struct petrel_error **err)
 		} else
 			dirfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)
-			return petrel_error_errno(err, "connect to console socket \"%s\"", path);
+			return petrel_error_errno(err, "connect to %s \"%s\"", what, path);
 		int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dirfd,
 				 base);
 		if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
-			return petrel_error_set(err, ENAMETOOLONG,
-						"connect to console socket \"%s\"", path);
+			return petrel_error_set(err, ENAMETOOLONG, "connect to %s \"%s\"", what,
+						path);
 	}
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return petrel_error_errno(err, "connect to console socket \"%s\": socket", path);
+		return petrel_error_errno(err, "connect to %s \"%s\": socket", what, path);
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return petrel_error_errno(err, "connect to console socket \"%s\"", path);
+		return petrel_error_errno(err, "connect to %s \"%s\"", what, path);
 	return steal_fd(&fd);
+}
+
+int petrel_console_socket_connect(const char *path, struct petrel_error **err)
+{
+	return socket_connect("console socket", path, err);
+}
+
+int petrel_pidfd_socket_send(const char *path, pid_t pid, int pidfd, const char *kind,
+			     struct petrel_error **err)
+{
+	cleanup_close int own = -1;
+	if (pidfd < 0 && (pidfd = own = petrel_pidfd_open(pid, err)) < 0)
+		return petrel_error_prefix(err, "--pidfd-socket");
+	cleanup_close int fd = socket_connect("pidfd socket", path, err);
+	if (fd < 0)
+		return -1;
+	if (petrel_terminal_send_fd(fd, pidfd, kind, err) < 0)
+		return petrel_error_prefix(err, "--pidfd-socket");
+	return 0;
 }
 
 /* The pty's number as its devpts path; TIOCGPTN rather than ptsname() since
@@ -233,7 +253,7 @@ int petrel_terminal_send_fd(int socket_fd, int master_fd, const char *name,
 		r = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return petrel_error_errno(err, "send the pty master over the console socket");
+		return petrel_error_errno(err, "send the fd (sendmsg)");
 	return 0;
 }
 

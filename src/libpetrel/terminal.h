@@ -5,6 +5,7 @@
 #ifndef PETREL_TERMINAL_H
 #define PETREL_TERMINAL_H
 
+#include <sys/types.h>
 #include <termios.h>
 
 #include "error.h"
@@ -14,6 +15,12 @@
  * (O_CLOEXEC). Paths longer than sun_path are reached through their
  * directory. Error: `connect to console socket "<path>": <why>`. */
 int petrel_console_socket_connect(const char *path, struct petrel_error **err);
+/* --pidfd-socket: connects to the unix stream socket at path and sends it
+ * a pidfd of pid (pidfd itself, or a new one when it is -1) with
+ * SCM_RIGHTS, kind as the payload ("standard" for a container's init,
+ * "setns" for an exec'd process, as runc names them). */
+int petrel_pidfd_socket_send(const char *path, pid_t pid, int pidfd, const char *kind,
+			     struct petrel_error **err);
 
 /* In the init, after pivot_root (so /dev/ptmx is the container's): opens a
  * new pty, applies consoleSize (may be NULL), bind-mounts the slave on

@@ -3,6 +3,12 @@
  * type into it, and records everything the container writes until it exits.
  *
  *   console-receiver SOCKET_PATH OUTPUT_FILE [--write TEXT]
+ *   console-receiver SOCKET_PATH OUTPUT_FILE --pidfd
+ *
+ * With --pidfd it stands in for a --pidfd-socket receiver instead: the fd
+ * it takes must be a pidfd; OUTPUT_FILE gets "<payload> <pid>" (the pid
+ * from the fd's fdinfo), then the receiver waits until that process exits
+ * (the pidfd polls readable) and appends "exited".
  *
  * SOCKET_PATH appears only once the socket listens, so a test may start the
  * runtime as soon as the path exists. The received pty name goes to stderr
@@ -12,6 +18,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -68,17 +76,57 @@ static int listen_at(const char *path)
 	return fd;
 }
 
+/* The pid a pidfd refers to, from its fdinfo; -1 when fd is no pidfd. */
+static long pidfd_pid(int fd)
+{
+	char path[64], line[256];
+	long pid = -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %ld", &pid) == 1)
+			break;
+	fclose(f);
+	return pid;
+}
+
+static int receive_pidfd(int fd, const char *name, int out)
+{
+	char text[128];
+	long pid = pidfd_pid(fd);
+	if (pid <= 0) {
+		fprintf(stderr, "console-receiver: the fd received is no pidfd\n");
+		return 1;
+	}
+	int n = snprintf(text, sizeof(text), "%s %ld\n", name, pid);
+	if (write_all(out, text, (size_t)n) < 0)
+		return fail("write the output");
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return fail("poll the pidfd");
+	if (write_all(out, "exited\n", 7) < 0)
+		return fail("write the output");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cleanup_close int listener = -1, conn = -1, master = -1, out = -1;
 	cleanup_error struct petrel_error *err = NULL;
 	cleanup_free char *name = NULL;
 	const char *text = NULL;
+	bool pidfd = false;
 
 	if (argc == 5 && strcmp(argv[3], "--write") == 0)
 		text = argv[4];
+	else if (argc == 4 && strcmp(argv[3], "--pidfd") == 0)
+		pidfd = true;
 	else if (argc != 3) {
-		fprintf(stderr, "usage: console-receiver SOCKET_PATH OUTPUT_FILE [--write TEXT]\n");
+		fprintf(stderr, "usage: console-receiver SOCKET_PATH OUTPUT_FILE "
+				"[--write TEXT | --pidfd]\n");
 		return 2;
 	}
 
@@ -100,6 +148,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "console-receiver: received %s\n", name);
+	if (pidfd)
+		return receive_pidfd(master, name, out);
 
 	if (text && write_all(master, text, strlen(text)) < 0)
 		return fail("write to the pty master");

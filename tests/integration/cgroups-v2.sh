@@ -2,7 +2,9 @@
 # Containers on a pure cgroup v2 host (issue 8): tests/vm/ boots a guest
 # with cgroup_no_v1=all to run this; on any other host it is one skip with
 # the reason. What cgroups.sh does not already show on v2: the init born in
-# its cgroup (clone3 with CLONE_INTO_CGROUP), a cgroup namespace's view,
+# its cgroup (clone3 with CLONE_INTO_CGROUP), exec's process too (in its
+# --cgroup sub-cgroup, or in the init's cgroup when the container's is no
+# longer a leaf, as runc), a cgroup namespace's view,
 # cpu.shares to cpu.weight at both ends of the range, cpu.max throttling,
 # cpuset pinning and its update, memory.max/low/swap.max/high, unified keys
 # over the typed values and an unknown key refused, io.max throttling and
@@ -155,6 +157,74 @@ is "the_created_init_is_in_the_containers_cgroup" "$(cat "/proc/$pid/cgroup" 2>&
 	"0::$OWN/$RUN_REL/born"
 pt delete --force born >/dev/null 2>&1
 
+# exec is born in its cgroup too: with --cgroup, in the sub-cgroup; when
+# the container's cgroup is no longer a leaf (its init moved to a child
+# cgroup and a controller was enabled below it), in the init's cgroup (as
+# runc). born_in NAME ARG...: `petrel exec -d ARG...` under strace; $born
+# is the directory its process was cloned into (CLONE_INTO_CGROUP, mapped
+# back through the openat that gave the fd), $cg its /proc/PID/cgroup line.
+born_in() {
+	local name=$1 pid
+	shift
+	born="" cg=""
+	rm -f "$TEST_TMP/$name.pid"
+	if ! command -v strace >/dev/null; then
+		run_pt exec -d --pid-file "$TEST_TMP/$name.pid" "$@"
+	else
+		timeout 120 strace -qq -s 4096 -e trace=openat,clone3 -e signal=none \
+			-o "$TEST_TMP/$name.strace" "$PETREL" --root "$TEST_ROOT" exec -d \
+			--pid-file "$TEST_TMP/$name.pid" "$@" >"$TEST_TMP/$name.out" \
+			2>"$TEST_TMP/$name.err" </dev/null
+		rc=$? err=$(cat "$TEST_TMP/$name.err")
+		pid=$(cat "$TEST_TMP/$name.pid" 2>/dev/null)
+		born=$(awk -v pid="$pid" '
+			/^openat\(/ && match($0, /= [0-9]+$/) {
+				fd = substr($0, RSTART + 2); split($0, q, "\""); path[fd] = q[2] }
+			/^clone3\(.*CLONE_INTO_CGROUP/ && $NF == pid && match($0, /cgroup=[0-9]+/) {
+				print path[substr($0, RSTART + 7, RLENGTH - 7)] }' "$TEST_TMP/$name.strace")
+	fi
+	pid=$(cat "$TEST_TMP/$name.pid" 2>/dev/null)
+	[ -n "$pid" ] && cg=$(cat "/proc/$pid/cgroup" 2>&1)
+}
+bundle exsub '' sleep 1000
+pt_bundle run exsub -d
+mkdir "$RUN/exsub/sub"
+born_in exsub --cgroup sub exsub sleep 1001
+if command -v strace >/dev/null; then
+	is "exec_cgroup_is_born_in_the_sub_cgroup" "$rc:$err:$born" "0::$RUN/exsub/sub"
+else
+	skip "exec_cgroup_is_born_in_the_sub_cgroup" "no strace"
+fi
+is "exec_cgroup_runs_in_the_sub_cgroup" "$rc:$cg" "0:0::$OWN/$RUN_REL/exsub/sub"
+# runc ignores a controller's path on v2 (one hierarchy); petrel warns.
+run_pt exec -d --pid-file "$TEST_TMP/exsub.pid" --cgroup memory:sub exsub sleep 1002
+is "exec_cgroup_with_a_controller_stays_in_the_containers_cgroup_on_v2" \
+	"$rc:$(cat "/proc/$(cat "$TEST_TMP/exsub.pid")/cgroup" 2>&1):$(grep -c 'controllers names no directory' <<<"$err")" \
+	"0:0::$OWN/$RUN_REL/exsub:1"
+pt delete --force exsub >/dev/null 2>&1
+
+bundle fb '' sleep 1000
+pt_bundle run fb -d
+mkdir "$RUN/fb/inner"
+state_field fb pid >"$RUN/fb/inner/cgroup.procs"
+echo +memory >"$RUN/fb/cgroup.subtree_control"
+born_in fb fb sleep 1001
+if command -v strace >/dev/null; then
+	is "exec_into_a_non_leaf_cgroup_is_born_in_the_inits_cgroup" "$rc:$err:$born" \
+		"0::$RUN/fb/inner"
+else
+	skip "exec_into_a_non_leaf_cgroup_is_born_in_the_inits_cgroup" "no strace"
+fi
+is "exec_into_a_non_leaf_cgroup_runs_in_the_inits_cgroup" "$rc:$cg" "0:0::$OWN/$RUN_REL/fb/inner"
+# An explicit sub-cgroup that refuses the process is an error: the init's
+# cgroup is no fallback for it (as runc).
+mkdir -p "$RUN/fb/busy/child"
+echo +memory >"$RUN/fb/busy/cgroup.subtree_control"
+run_pt exec --cgroup busy fb echo ran
+like "exec_cgroup_into_a_non_leaf_sub_cgroup_is_an_error" "$rc:$out:$err" \
+	'^255::.*busy.*Device or resource busy'
+pt delete --force fb >/dev/null 2>&1
+
 # A cgroup namespace: the container sees its cgroup as the root, and the
 # cgroup2 mount at /sys/fs/cgroup shows its own files.
 # shellcheck disable=SC2016 # the container's shell expands it
@@ -224,7 +294,37 @@ is "memory_limit_reservation_and_swap_in_memory.max_low_swap.max" \
 	"0::$((32 * MiB)) $((8 * MiB)) $((16 * MiB))"
 is "unified_keys_are_written_after_the_typed_values" \
 	"$(file mem memory.high) $(file mem pids.max)" "$((24 * MiB)) 7"
+# A new limit without a swap keeps the memory+swap total (48 MiB), as runc
+# keeps the one in its saved config: swap.max follows the limit, and a
+# limit above the total is refused.
+run_pt update --memory 40m mem
+is "update_memory_alone_keeps_the_memory_plus_swap_total" \
+	"$rc:$err:$(file mem memory.max) $(file mem memory.swap.max)" \
+	"0::$((40 * MiB)) $((8 * MiB))"
+run_pt update --memory 64m mem
+if [ "$rc" -ne 0 ] && [[ $err == *memory* ]] &&
+	[ "$(file mem memory.max) $(file mem memory.swap.max)" = "$((40 * MiB)) $((8 * MiB))" ]; then
+	ok "update_memory_above_the_kept_total_is_an_error_changing_nothing"
+else
+	fail "update_memory_above_the_kept_total_is_an_error_changing_nothing" "status $rc: $err" \
+		"memory.max $(file mem memory.max), memory.swap.max $(file mem memory.swap.max)"
+fi
+run_pt update --memory-swap 96m mem
+swap_update="$rc:$err"
+run_pt update --memory 32m mem
+is "update_memory_keeps_the_total_the_last_update_gave" \
+	"$swap_update $rc:$err:$(file mem memory.max) $(file mem memory.swap.max)" \
+	"0: 0::$((32 * MiB)) $((64 * MiB))"
 pt delete --force mem >/dev/null 2>&1
+
+# net_cls and net_prio do not exist on v2: runc ignores classID and
+# priorities there, and so does petrel (a debug line).
+bundle netcls "c['linux']['resources'] = {'network': {'classID': 1048577,
+	'priorities': [{'name': 'lo', 'priority': 1}]}}" sleep 1000
+pt_bundle create netcls
+is "network_classID_and_priorities_are_ignored_on_v2" \
+	"$rc:$err:$([ -d "$RUN/netcls" ] && echo made)" "0::made"
+pt delete --force netcls >/dev/null 2>&1
 
 bundle badkey "c['linux']['resources'] = {'unified': {'memory.nosuchfile': '1'}}" sleep 1000
 pt_bundle create badkey

@@ -123,12 +123,12 @@ declare -A flags=(
 		--ext-unix-sk --shell-job --lazy-pages --status-fd --page-server --file-locks
 		--pre-dump --manage-cgroups-mode --empty-ns --auto-dedup"
 	[create]="--bundle,_-b --console-socket --pid-file --no-pivot --no-new-keyring
-		--preserve-fds --no-subreaper"
+		--preserve-fds --no-subreaper --pidfd-socket"
 	[delete]="--force,_-f"
 	[events]="--interval --stats"
 	[exec]="--console-socket --pid-file --process,_-p --cwd --env,_-e --tty,_-t --user,_-u
 		--additional-gids,_-g --cap,_-c --no-new-privs --apparmor --process-label
-		--detach,_-d --preserve-fds --cgroup --ignore-paused"
+		--detach,_-d --preserve-fds --cgroup --ignore-paused --pidfd-socket"
 	[features]=""
 	[kill]="--all,_-a"
 	[list]="--format,_-f --quiet,_-q"
@@ -140,7 +140,7 @@ declare -A flags=(
 		--lsm-mount-context"
 	[resume]=""
 	[run]="--bundle,_-b --console-socket --detach,_-d --keep --pid-file --no-subreaper
-		--no-pivot --no-new-keyring --preserve-fds"
+		--no-pivot --no-new-keyring --preserve-fds --pidfd-socket"
 	[spec]="--bundle,_-b --rootless"
 	[start]=""
 	[state]=""
@@ -185,7 +185,7 @@ petrel ps c1 -ef
 check ps_passes_arguments_after_container_id_to_ps \
 	eval '! contains "$err" "flag provided but not defined"'
 petrel exec c1
-check exec_without_command_or_process_fails failed_with 1 "no command to run"
+check exec_without_command_or_process_fails failed_with 255 "no command to run"
 
 # --------------------------------------------------------------------- spec
 mkdir -p "$tmp/spec"
@@ -328,6 +328,13 @@ check update_rejects_bad_memory_size failed_with 1 'invalid value "lots" for fla
 petrel update --cpu-period -5 c1
 check update_rejects_negative_cpu_period failed_with 1 'invalid value "-5" for flag --cpu-period'
 petrel exec --user root c1 sh
-check exec_rejects_non_numeric_user failed_with 1 'invalid value "root" for flag --user'
+check exec_rejects_non_numeric_user failed_with 255 'invalid value "root" for flag --user'
+petrel exec --user 1:staff c1 sh
+check exec_rejects_non_numeric_group_of_user failed_with 255 'invalid value "1:staff" for flag --user'
+petrel exec -g abc c1 sh
+check exec_rejects_non_integer_additional_gid_as_a_flag_error failed_with 1 \
+	'invalid value "abc" for flag --additional-gids: not an integer'
+petrel exec -g -1 c1 sh
+check exec_rejects_negative_additional_gid failed_with 255 'invalid value "-1" for flag --additional-gids'
 
 tap_done

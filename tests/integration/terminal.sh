@@ -182,6 +182,53 @@ else
 fi
 is "refused_detached_run_leaves_nothing" "$(leftovers)" ""
 
+# --- --pidfd-socket ------------------------------------------------------
+# create hands a pidfd of the init to the socket (payload "standard", as
+# runc); it refers to the init and polls readable once the init exits.
+P=$TEST_TMP/pidfd
+make_bundle "$P"
+set_args "$P" sh -c 'exit 0'
+if ! start_receiver "$TEST_TMP/pidfd.sock" "$TEST_TMP/pidfd.out" --pidfd; then
+	fail "pidfd_receiver_listens" "$(cat "$TEST_TMP/pidfd.out.err")"
+fi
+pt create --pidfd-socket "$TEST_TMP/pidfd.sock" -b "$P" cpidfd \
+	>"$TEST_TMP/create.out" 2>"$TEST_TMP/create.err"
+rc=$?
+init=$(state_field cpidfd pid)
+sleep 0.2
+is "create_sends_a_pidfd_of_the_init_to_the_pidfd_socket" \
+	"$rc:$(cat "$TEST_TMP/pidfd.out")" "0:standard $init"
+pt start cpidfd >/dev/null 2>&1
+wait_receiver
+is "the_pidfd_polls_readable_when_the_init_exits" "$?:$(tail -1 "$TEST_TMP/pidfd.out")" \
+	"0:exited"
+pt delete --force cpidfd >/dev/null 2>&1
+pt run -d --pidfd-socket "$TEST_TMP/nobody.sock" -b "$P" cnopidfd </dev/null \
+	>"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'connect to pidfd socket' "$TEST_TMP/e.err"; then
+	ok "unreachable_pidfd_socket_fails_the_run"
+else
+	fail "unreachable_pidfd_socket_fails_the_run" "exit status: $rc" \
+		"stderr: $(cat "$TEST_TMP/e.err")"
+	pt delete --force cnopidfd >/dev/null 2>&1
+fi
+is "refused_pidfd_socket_leaves_nothing" "$(leftovers)" ""
+
+# In the foreground petrel relays the terminal itself: a console socket
+# there is refused, as runc does.
+pt run -b "$B" --console-socket "$TEST_TMP/console.sock" fgsock </dev/null \
+	>"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
+rc=$?
+if [ $rc -ne 0 ] && grep -q -- "--console-socket needs --detach" "$TEST_TMP/e.err"; then
+	ok "foreground_run_with_console_socket_is_an_error"
+else
+	fail "foreground_run_with_console_socket_is_an_error" "exit status: $rc" \
+		"stderr: $(cat "$TEST_TMP/e.err")"
+	pt delete --force fgsock >/dev/null 2>&1
+fi
+is "refused_foreground_run_leaves_nothing" "$(leftovers)" ""
+
 N=$TEST_TMP/notty
 make_bundle "$N"
 set_args "$N" true
