@@ -379,12 +379,15 @@ static int run_helper(char *const argv[], int *theirs, const int *keep, size_t n
 	return r;
 }
 
-/* A SEQPACKET pair: [0] petrel's, [1] the helper's (its number is put on
- * the helper's command line; it is kept open across the exec). */
-static int report_pair(int sv[2], struct petrel_error **err)
+/* A SEQPACKET pair: *ours petrel's, *theirs the helper's (its number is
+ * put on the helper's command line; it is kept open across the exec). */
+static int report_pair(int *ours, int *theirs, struct petrel_error **err)
 {
+	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return petrel_error_errno(err, "socketpair");
+	*ours = sv[0];
+	*theirs = sv[1];
 	return 0;
 }
 
@@ -393,11 +396,9 @@ int petrel_criu_version(const char *criu_path, char **version, struct petrel_err
 	cleanup_free char *helper = NULL;
 	if (find_helper(&helper, err) < 0)
 		return -1;
-	int sv[2];
-	if (report_pair(sv, err) < 0)
+	cleanup_close int sock = -1, theirs = -1;
+	if (report_pair(&sock, &theirs, err) < 0)
 		return -1;
-	cleanup_close int sock = sv[0];
-	cleanup_close int theirs = sv[1];
 	cleanup_argv struct petrel_argv a = {0};
 	if (petrel_argv_add(&a, helper) < 0 || petrel_argv_add(&a, "version") < 0 ||
 	    petrel_argv_addf(&a, "--report-fd=%d", theirs) < 0 ||
@@ -572,11 +573,9 @@ static int run_criu(const char *helper, bool restore, const struct petrel_criu_o
 		    size_t n_keep, petrel_helper_setup_fn setup, void *data,
 		    struct helper_report *report, struct petrel_error **err)
 {
-	int sv[2];
-	if (report_pair(sv, err) < 0)
+	cleanup_close int sock = -1, theirs = -1;
+	if (report_pair(&sock, &theirs, err) < 0)
 		return -1;
-	cleanup_close int sock = sv[0];
-	cleanup_close int theirs = sv[1];
 	cleanup_argv struct petrel_argv a = {0};
 	cleanup_free char *log = NULL;
 	t->report_fd = theirs;

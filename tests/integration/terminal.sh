@@ -161,25 +161,28 @@ pt delete ctty >/dev/null 2>&1
 is "stopped_terminal_container_is_deleted" "$(leftovers)" ""
 
 # --- flag errors -----------------------------------------------------------
-pt create -b "$B" noconsole >"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
-rc=$?
-if [ $rc -ne 0 ] && grep -q -- "console-socket" "$TEST_TMP/e.err"; then
-	ok "create_with_terminal_requires_console_socket"
-else
-	fail "create_with_terminal_requires_console_socket" "exit status: $rc" \
-		"stderr: $(cat "$TEST_TMP/e.err")"
-fi
+# refused NAME PATTERN ID ARGS...: `pt ARGS...` (making container ID) must
+# fail with PATTERN (grep -E) on stderr; a container it made all the same is
+# deleted.
+refused() {
+	local name=$1 pattern=$2 id=$3 rc
+	shift 3
+	pt "$@" </dev/null >"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
+	rc=$?
+	if [ $rc -ne 0 ] && grep -Eq -- "$pattern" "$TEST_TMP/e.err"; then
+		ok "$name"
+	else
+		fail "$name" "exit status: $rc" "stderr: $(cat "$TEST_TMP/e.err")"
+		pt delete --force "$id" >/dev/null 2>&1
+	fi
+}
+
+refused create_with_terminal_requires_console_socket console-socket noconsole \
+	create -b "$B" noconsole
 is "refused_create_leaves_nothing" "$(leftovers)" ""
 
-pt run -d -b "$B" detached >"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
-rc=$?
-if [ $rc -ne 0 ] && grep -q -- "console-socket" "$TEST_TMP/e.err"; then
-	ok "detached_run_with_terminal_requires_console_socket"
-else
-	fail "detached_run_with_terminal_requires_console_socket" "exit status: $rc" \
-		"stderr: $(cat "$TEST_TMP/e.err")"
-	pt delete --force detached >/dev/null 2>&1
-fi
+refused detached_run_with_terminal_requires_console_socket console-socket detached \
+	run -d -b "$B" detached
 is "refused_detached_run_leaves_nothing" "$(leftovers)" ""
 
 # --- --pidfd-socket ------------------------------------------------------
@@ -203,46 +206,22 @@ wait_receiver
 is "the_pidfd_polls_readable_when_the_init_exits" "$?:$(tail -1 "$TEST_TMP/pidfd.out")" \
 	"0:exited"
 pt delete --force cpidfd >/dev/null 2>&1
-pt run -d --pidfd-socket "$TEST_TMP/nobody.sock" -b "$P" cnopidfd </dev/null \
-	>"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
-rc=$?
-if [ $rc -ne 0 ] && grep -q 'connect to pidfd socket' "$TEST_TMP/e.err"; then
-	ok "unreachable_pidfd_socket_fails_the_run"
-else
-	fail "unreachable_pidfd_socket_fails_the_run" "exit status: $rc" \
-		"stderr: $(cat "$TEST_TMP/e.err")"
-	pt delete --force cnopidfd >/dev/null 2>&1
-fi
+refused unreachable_pidfd_socket_fails_the_run 'connect to pidfd socket' cnopidfd \
+	run -d --pidfd-socket "$TEST_TMP/nobody.sock" -b "$P" cnopidfd
 is "refused_pidfd_socket_leaves_nothing" "$(leftovers)" ""
 
 # In the foreground petrel relays the terminal itself: a console socket
 # there is refused, as runc does.
-pt run -b "$B" --console-socket "$TEST_TMP/console.sock" fgsock </dev/null \
-	>"$TEST_TMP/e.out" 2>"$TEST_TMP/e.err"
-rc=$?
-if [ $rc -ne 0 ] && grep -q -- "--console-socket needs --detach" "$TEST_TMP/e.err"; then
-	ok "foreground_run_with_console_socket_is_an_error"
-else
-	fail "foreground_run_with_console_socket_is_an_error" "exit status: $rc" \
-		"stderr: $(cat "$TEST_TMP/e.err")"
-	pt delete --force fgsock >/dev/null 2>&1
-fi
+refused foreground_run_with_console_socket_is_an_error '--console-socket needs --detach' fgsock \
+	run -b "$B" --console-socket "$TEST_TMP/console.sock" fgsock
 is "refused_foreground_run_leaves_nothing" "$(leftovers)" ""
 
 N=$TEST_TMP/notty
 make_bundle "$N"
 set_args "$N" true
 # Nothing listens there: the flag must be refused before it is used.
-pt create --console-socket "$TEST_TMP/nobody.sock" -b "$N" notty >"$TEST_TMP/e.out" \
-	2>"$TEST_TMP/e.err"
-rc=$?
-if [ $rc -ne 0 ] && grep -q "terminal" "$TEST_TMP/e.err"; then
-	ok "console_socket_with_terminal_false_is_an_error"
-else
-	fail "console_socket_with_terminal_false_is_an_error" "exit status: $rc" \
-		"stderr: $(cat "$TEST_TMP/e.err")"
-	pt delete --force notty >/dev/null 2>&1
-fi
+refused console_socket_with_terminal_false_is_an_error terminal notty \
+	create --console-socket "$TEST_TMP/nobody.sock" -b "$N" notty
 is "refused_console_socket_leaves_nothing" "$(leftovers)" ""
 
 # --- run in the foreground relays the terminal ----------------------------
