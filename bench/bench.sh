@@ -587,7 +587,7 @@ EOF
 			if [ "$rc" != 0 ] || [ "$(cat "$b/out")" != hello ]; then
 				{
 					echo "exit status $rc, output '$(head -c 100 "$b/out")'"
-					tail -2 "$b/err"
+					grep -v 'warning' "$b/err" | tail -2
 				} >"$tmp/floor-last-$rt"
 				rm -rf "$b"
 				return 1
