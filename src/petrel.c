@@ -199,9 +199,3 @@ int main(int argc, char **argv, char **envp)
 		return fail(cmd->name, err);
 	return status;
 }
-
-int petrel_command_pending(const char *what, struct petrel_error **err)
-{
-	return petrel_error_set(err, ENOSYS, "%s is not available in this version of petrel yet",
-				what);
-}

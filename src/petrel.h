@@ -58,7 +58,4 @@ PETREL_DECLARE_COMMAND(checkpoint)
 PETREL_DECLARE_COMMAND(restore)
 #undef PETREL_DECLARE_COMMAND
 
-/* For commands a later issue delivers: fails with one clear message. */
-int petrel_command_pending(const char *what, struct petrel_error **err);
-
 #endif
