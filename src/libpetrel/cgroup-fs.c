@@ -665,11 +665,23 @@ struct pid_list {
 	size_t n, cap;
 };
 
+/* A cgroup removed while it is read (ENODEV once removed, ENOENT after):
+ * systemd removes a scope's cgroup as soon as it is empty. */
+static bool cgroup_gone(struct petrel_error **err)
+{
+	if (*err == NULL || ((*err)->errnum != ENODEV && (*err)->errnum != ENOENT))
+		return false;
+	petrel_error_free(*err);
+	*err = NULL;
+	return true;
+}
+
+/* The pids in dir and its descendants; none for a cgroup that is gone. */
 static int collect_pids(const char *dir, struct pid_list *l, struct petrel_error **err)
 {
 	cleanup_free char *procs = NULL;
 	if (petrel_cgroup_read(dir, "cgroup.procs", &procs, err) < 0)
-		return -1;
+		return cgroup_gone(err) ? 0 : -1;
 	for (char *p = procs; *p;) {
 		char *end;
 		long pid = strtol(p, &end, 10);
@@ -687,8 +699,10 @@ static int collect_pids(const char *dir, struct pid_list *l, struct petrel_error
 		p = end + strspn(end, "\n");
 	}
 	cleanup_closedir DIR *d = opendir(dir);
-	if (d == NULL)
-		return petrel_error_errno(err, "cgroup: open %s", dir);
+	if (d == NULL) {
+		petrel_error_errno(err, "cgroup: open %s", dir);
+		return cgroup_gone(err) ? 0 : -1;
+	}
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
