@@ -369,10 +369,16 @@ CONF
 			d=$(dirname "$d")
 		done
 	done < <(cgroup_layout)
+	# The directories below this process's cgroups before any podman ran.
+	pm_before=$(for d in "${cg_dirs[@]}"; do find "$d" -mindepth 1 -maxdepth 12 -type d; done)
 	# Removes the cgroups podman made (it leaves <parent>/conmon behind, and
-	# conmon may outlive `podman run` for a moment).
+	# conmon may outlive `podman run` for a moment). Seen once in a while in
+	# a hierarchy where the caller's cgroup is not the root: a copy of the
+	# parent below the caller's own path (<own>/<own path again>/<parent>),
+	# found by its name and removed with the directories leading to it that
+	# were not there before.
 	podman_cgroups_cleanup() {
-		local d i
+		local d i up
 		for ((i = 0; i < 20; i++)); do
 			for d in "${pm_made[@]}" "${cg_dirs[@]/%//$cgroup_parent}"; do
 				[ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
@@ -383,9 +389,20 @@ CONF
 					continue 2
 				}
 			done
-			return 0
+			break
 		done
-		note "cannot remove podman's cgroups under $cgroup_parent"
+		[ "$i" -lt 20 ] || note "cannot remove podman's cgroups under $cgroup_parent"
+		while IFS= read -r d; do
+			note "removing a stray cgroup $d"
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+			up=$(dirname "$d")
+			while ! printf '%s\n' "${cg_dirs[@]}" $'\n'"$pm_before" | grep -qxF -- "$up" &&
+				rmdir "$up" 2>/dev/null; do
+				up=$(dirname "$up")
+			done
+		done < <(for d in "${cg_dirs[@]}"; do
+			find "$d" -mindepth 2 -maxdepth 12 -type d -name "$cgroup_parent" -prune
+		done)
 	}
 	# batch_podman RUNTIME BIN DIR N OUT ERRLOG CGROUP_PARENT (run by bash -c)
 	# shellcheck disable=SC2317
