@@ -85,6 +85,14 @@ int petrel_cgroup_v1_apply(const struct petrel_cgroup *cg, const struct oci_reso
 int petrel_cgroup_v2_apply(const struct petrel_cgroup *cg, const struct oci_resources *r,
 			   const struct petrel_cgroup_config *config, bool update,
 			   struct petrel_error **err);
+/* memory.max of the v2 cgroup dir as a number for the swap arithmetic:
+ * "max" is -1. (cgroup-v2.c) */
+int petrel_cgroup_v2_current_memory_limit(const char *dir, int64_t *limit,
+					  struct petrel_error **err);
+/* The memory+swap total the v2 cgroup dir holds (memory.max +
+ * memory.swap.max, see petrel_cgroup_v2_swap_total); 0 without swap
+ * accounting or with unlimited swap. (cgroup-v2.c) */
+int petrel_cgroup_v2_current_swap_total(const char *dir, int64_t *total, struct petrel_error **err);
 /* An error naming the first part of r that no hierarchy of this host can
  * enforce ("cgroup controller \"rdma\" is not available on this host"), or
  * 0. unified keys need a v2 hierarchy. (cgroup-fs.c) */

@@ -25,6 +25,7 @@
 #include "build-info.h"
 #include "cgroup-internal.h"
 #include "cgroup-systemd.h"
+#include "cgroup-translate.h"
 #include "cleanup.h"
 #include "helper-exec.h"
 #include "log.h"
@@ -534,6 +535,46 @@ static int check_memory_usage(const struct petrel_cgroup *cg, const struct oci_m
 	return 0;
 }
 
+/* On v2 the unit's MemorySwapMax is swap alone, worked out from a limit
+ * and a memory+swap total. An update that gives one of the two takes the
+ * other from the cgroup, as the cgroupfs driver does, read before systemd
+ * changes anything: a new limit alone keeps the total, a new total alone
+ * keeps the limit. MemorySwapMax and the direct write then agree, and a
+ * pair that does not fit is an error before anything changes. */
+static int with_memory_pair(const struct petrel_cgroup *cg, const struct oci_resources **r,
+			    struct oci_resources *copy, struct oci_memory *mem,
+			    struct petrel_error **err)
+{
+	const struct oci_memory *m = (*r)->memory;
+	const char *dir = petrel_cgroup_v2_dir(cg);
+	if (!systemd_v2() || m == NULL || m->has_limit == m->has_swap || dir == NULL)
+		return 0;
+	int64_t limit = m->has_limit ? m->limit : 0, total = m->has_swap ? m->swap : 0;
+	if (m->has_limit &&
+	    (limit <= 0 || petrel_cgroup_v2_current_swap_total(dir, &total, err) < 0))
+		return limit <= 0 ? 0 : -1;
+	if (m->has_swap &&
+	    (total <= 0 || petrel_cgroup_v2_current_memory_limit(dir, &limit, err) < 0))
+		return total <= 0 ? 0 : -1;
+	if (total <= 0 || limit <= 0)
+		return 0;
+	char value[PETREL_CGROUP_VALUE_MAX];
+	const char *why = NULL;
+	if (petrel_cgroup_v2_swap_max(total, limit, value, &why) < 0)
+		return petrel_error_set(err, 0,
+					"memory.limit %" PRId64 " with memory+swap total %" PRId64
+					" (the container's %s): %s",
+					limit, total, m->has_limit ? "total" : "limit", why);
+	*mem = *m;
+	mem->has_limit = mem->has_swap = true;
+	mem->limit = limit;
+	mem->swap = total;
+	*copy = **r;
+	copy->memory = mem;
+	*r = copy;
+	return 0;
+}
+
 static int systemd_update(const struct petrel_cgroup *cg, const struct oci_resources *r,
 			  struct petrel_error **err)
 {
@@ -542,13 +583,15 @@ static int systemd_update(const struct petrel_cgroup *cg, const struct oci_resou
 	size_t n_rules = 0;
 	const struct petrel_cgroup_layout *layout;
 	int ret = -1;
-	struct oci_resources copy;
+	struct oci_resources copy, kept;
 	struct oci_cpu cpu;
+	struct oci_memory mem;
 	if (cg->unit == NULL)
 		return petrel_cgroup_driver_fs.update(cg, r, err);
 	if (petrel_cgroup_layout(&layout, err) < 0 ||
 	    petrel_cgroup_check_available(layout, r, err) < 0 ||
-	    (r->memory && check_memory_usage(cg, r->memory, err) < 0))
+	    (r->memory && check_memory_usage(cg, r->memory, err) < 0) ||
+	    with_memory_pair(cg, &r, &kept, &mem, err) < 0)
 		goto out;
 	r = with_current_quota(cg, r, &copy, &cpu);
 	if (petrel_sd_resource_props(r, systemd_v2(), true, &props, err) < 0)

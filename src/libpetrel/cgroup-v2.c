@@ -58,8 +58,8 @@ static int write_if_present(const char *dir, const char *file, const char *value
 
 /* ----------------------------------------------------------------- memory */
 
-/* memory.max as a number for the swap arithmetic: "max" is -1. */
-static int current_memory_limit(const char *dir, int64_t *limit, struct petrel_error **err)
+int petrel_cgroup_v2_current_memory_limit(const char *dir, int64_t *limit,
+					  struct petrel_error **err)
 {
 	uint64_t value;
 
@@ -69,9 +69,7 @@ static int current_memory_limit(const char *dir, int64_t *limit, struct petrel_e
 	return 0;
 }
 
-/* The memory+swap total the cgroup holds (see
- * petrel_cgroup_v2_swap_total); 0 without swap accounting. */
-static int current_swap_total(const char *dir, int64_t *total, struct petrel_error **err)
+int petrel_cgroup_v2_current_swap_total(const char *dir, int64_t *total, struct petrel_error **err)
 {
 	cleanup_error struct petrel_error *local = NULL;
 	uint64_t swap_max;
@@ -80,7 +78,7 @@ static int current_swap_total(const char *dir, int64_t *total, struct petrel_err
 	*total = 0;
 	if (petrel_cgroup_read_u64(dir, "memory.swap.max", &swap_max, &local) < 0)
 		return local && local->errnum == ENOENT ? 0 : pass_error(err, &local);
-	if (current_memory_limit(dir, &memory_max, err) < 0)
+	if (petrel_cgroup_v2_current_memory_limit(dir, &memory_max, err) < 0)
 		return -1;
 	*total = petrel_cgroup_v2_swap_total(memory_max,
 					     swap_max > INT64_MAX ? -1 : (int64_t)swap_max);
@@ -133,14 +131,14 @@ static int apply_memory(const struct v2_writer *w, const struct oci_memory *m,
 	 * limit the cgroup has (runc takes it from its saved config). */
 	int64_t swap_base = limit;
 	if (w->update && m->has_swap && !m->has_limit && swap > 0 &&
-	    current_memory_limit(w->dir, &swap_base, err) < 0)
+	    petrel_cgroup_v2_current_memory_limit(w->dir, &swap_base, err) < 0)
 		return -1;
 
 	/* An update that gives only the limit keeps the memory+swap total
 	 * (runc keeps the one in its saved config): swap.max follows the new
 	 * limit. An unlimited limit is runc's "both unlimited" instead. */
 	bool kept_total = w->update && m->has_limit && !m->has_swap && limit > 0;
-	if (kept_total && current_swap_total(w->dir, &swap, err) < 0)
+	if (kept_total && petrel_cgroup_v2_current_swap_total(w->dir, &swap, err) < 0)
 		return -1;
 
 	int r = petrel_cgroup_v2_swap_max(swap, swap_base, value, &why);

@@ -178,6 +178,21 @@ is "update_sets_the_unit_properties" \
 is "update_writes_the_cgroup_files" \
 	"$(cat "$CG/system.slice/$U/memory.max") $(cat "$CG/system.slice/$U/pids.max") $(cat "$CG/system.slice/$U/cpu.max")" \
 	"$((48 * MiB)) 30 20000 100000"
+# A memory+swap total of 96 MiB, then a new limit alone: the total stays
+# (swap 48 MiB, then 32 MiB), in the unit and in the files, as with
+# cgroupfs; a limit above the total changes nothing.
+run_pt update --memory-swap 96m "$C"
+is "update_of_the_swap_total_alone" \
+	"$rc:$(prop "$U" MemorySwapMax):$(cat "$CG/system.slice/$U/memory.swap.max")" \
+	"0:$((48 * MiB)):$((48 * MiB))"
+run_pt update --memory 64m "$C"
+is "update_of_the_limit_alone_keeps_the_swap_total" \
+	"$rc:$(prop "$U" MemoryMax):$(prop "$U" MemorySwapMax):$(cat "$CG/system.slice/$U/memory.max"):$(cat "$CG/system.slice/$U/memory.swap.max")" \
+	"0:$((64 * MiB)):$((32 * MiB)):$((64 * MiB)):$((32 * MiB))"
+run_pt update --memory 128m "$C"
+is "a_limit_above_the_swap_total_is_refused_before_systemd_changes_anything" \
+	"$rc:$(prop "$U" MemoryMax):$(cat "$CG/system.slice/$U/memory.max")" \
+	"1:$((64 * MiB)):$((64 * MiB))"
 
 run_pt kill --all "$C" KILL
 is "kill_all" "$rc" 0
