@@ -93,6 +93,17 @@ int petrel_cgroup_v2_current_memory_limit(const char *dir, int64_t *limit,
  * memory.swap.max, see petrel_cgroup_v2_swap_total); 0 without swap
  * accounting or with unlimited swap. (cgroup-v2.c) */
 int petrel_cgroup_v2_current_swap_total(const char *dir, int64_t *total, struct petrel_error **err);
+/* An update on v2, where swap.max is swap alone, that gives one of
+ * memory.limit and memory.swap (the memory+swap total): the other as dir
+ * holds it (runc takes it from its saved config), so that a new limit
+ * keeps the total and a new total keeps the limit. 1 with *limit and
+ * *total both set and checked (a pair that does not fit is an error); 0
+ * when there is nothing to keep (both or neither given, a new limit of 0
+ * or less or a new total of 0 or less, no swap accounting or unlimited
+ * swap for a new limit), *limit and *total then as m gives them (0 when
+ * absent). Read before anything changes. (cgroup-v2.c) */
+int petrel_cgroup_v2_memory_pair(const char *dir, const struct oci_memory *m, int64_t *limit,
+				 int64_t *total, struct petrel_error **err);
 /* An error naming the first part of r that no hierarchy of this host can
  * enforce ("cgroup controller \"rdma\" is not available on this host"), or
  * 0. unified keys need a v2 hierarchy. (cgroup-fs.c) */

@@ -536,35 +536,24 @@ static int check_memory_usage(const struct petrel_cgroup *cg, const struct oci_m
 }
 
 /* On v2 the unit's MemorySwapMax is swap alone, worked out from a limit
- * and a memory+swap total. An update that gives one of the two takes the
- * other from the cgroup, as the cgroupfs driver does, read before systemd
- * changes anything: a new limit alone keeps the total, a new total alone
- * keeps the limit. MemorySwapMax and the direct write then agree, and a
- * pair that does not fit is an error before anything changes. */
+ * and a memory+swap total: an update that gives one of the two gets the
+ * other from the cgroup as the cgroupfs driver does
+ * (petrel_cgroup_v2_memory_pair), before systemd changes anything, so that
+ * MemorySwapMax and the direct write agree and a pair that does not fit is
+ * refused with nothing changed. A new total over an unlimited memory.max
+ * is left to the direct write. */
 static int with_memory_pair(const struct petrel_cgroup *cg, const struct oci_resources **r,
 			    struct oci_resources *copy, struct oci_memory *mem,
 			    struct petrel_error **err)
 {
 	const struct oci_memory *m = (*r)->memory;
 	const char *dir = petrel_cgroup_v2_dir(cg);
-	if (!systemd_v2() || m == NULL || m->has_limit == m->has_swap || dir == NULL)
+	int64_t limit, total;
+	if (!systemd_v2() || m == NULL || dir == NULL)
 		return 0;
-	int64_t limit = m->has_limit ? m->limit : 0, total = m->has_swap ? m->swap : 0;
-	if (m->has_limit &&
-	    (limit <= 0 || petrel_cgroup_v2_current_swap_total(dir, &total, err) < 0))
-		return limit <= 0 ? 0 : -1;
-	if (m->has_swap &&
-	    (total <= 0 || petrel_cgroup_v2_current_memory_limit(dir, &limit, err) < 0))
-		return total <= 0 ? 0 : -1;
-	if (total <= 0 || limit <= 0)
-		return 0;
-	char value[PETREL_CGROUP_VALUE_MAX];
-	const char *why = NULL;
-	if (petrel_cgroup_v2_swap_max(total, limit, value, &why) < 0)
-		return petrel_error_set(err, 0,
-					"memory.limit %" PRId64 " with memory+swap total %" PRId64
-					" (the container's %s): %s",
-					limit, total, m->has_limit ? "total" : "limit", why);
+	int kept = petrel_cgroup_v2_memory_pair(dir, m, &limit, &total, err);
+	if (kept <= 0 || limit <= 0)
+		return kept < 0 ? -1 : 0;
 	*mem = *m;
 	mem->has_limit = mem->has_swap = true;
 	mem->limit = limit;

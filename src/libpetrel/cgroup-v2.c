@@ -85,6 +85,39 @@ int petrel_cgroup_v2_current_swap_total(const char *dir, int64_t *total, struct 
 	return 0;
 }
 
+int petrel_cgroup_v2_memory_pair(const char *dir, const struct oci_memory *m, int64_t *limit,
+				 int64_t *total, struct petrel_error **err)
+{
+	*limit = m->has_limit ? m->limit : 0;
+	*total = m->has_swap ? m->swap : 0;
+	if (m->has_limit == m->has_swap)
+		return 0;
+	if (m->has_swap) {
+		if (*total <= 0)
+			return 0;
+		if (petrel_cgroup_v2_current_memory_limit(dir, limit, err) < 0)
+			return -1;
+	} else {
+		if (*limit <= 0)
+			return 0;
+		if (petrel_cgroup_v2_current_swap_total(dir, total, err) < 0)
+			return -1;
+		if (*total <= 0)
+			return 0;
+	}
+	char value[PETREL_CGROUP_VALUE_MAX];
+	const char *why = NULL;
+	if (petrel_cgroup_v2_swap_max(*total, *limit, value, &why) >= 0)
+		return 1;
+	if (m->has_limit)
+		return petrel_error_set(err, 0,
+					"memory.limit %" PRId64 " with the container's memory+swap "
+					"total %" PRId64 " (give memory.swap too): %s",
+					*limit, *total, why);
+	return petrel_error_set(err, 0, "memory.swap %" PRId64 " with memory.limit %" PRId64 ": %s",
+				*total, *limit, why);
+}
+
 /* memory.checkBeforeUpdate: refuse a limit the cgroup already uses more
  * than, as runc does (best effort: no usage, no check). */
 static int check_memory_usage(const char *dir, int64_t limit, int64_t swap,
@@ -127,26 +160,14 @@ static int apply_memory(const struct v2_writer *w, const struct oci_memory *m,
 	    check_memory_usage(w->dir, limit, swap, err) < 0)
 		return -1;
 
-	/* An update that gives only the swap total: the memory part is the
-	 * limit the cgroup has (runc takes it from its saved config). */
+	/* An update that gives one of the limit and the memory+swap total
+	 * keeps the other the cgroup has. An unlimited limit is runc's "both
+	 * unlimited" instead. */
 	int64_t swap_base = limit;
-	if (w->update && m->has_swap && !m->has_limit && swap > 0 &&
-	    petrel_cgroup_v2_current_memory_limit(w->dir, &swap_base, err) < 0)
-		return -1;
-
-	/* An update that gives only the limit keeps the memory+swap total
-	 * (runc keeps the one in its saved config): swap.max follows the new
-	 * limit. An unlimited limit is runc's "both unlimited" instead. */
-	bool kept_total = w->update && m->has_limit && !m->has_swap && limit > 0;
-	if (kept_total && petrel_cgroup_v2_current_swap_total(w->dir, &swap, err) < 0)
+	if (w->update && petrel_cgroup_v2_memory_pair(w->dir, m, &swap_base, &swap, err) < 0)
 		return -1;
 
 	int r = petrel_cgroup_v2_swap_max(swap, swap_base, value, &why);
-	if (r < 0 && kept_total)
-		return petrel_error_set(err, 0,
-					"memory.limit %" PRId64 " with the container's memory+swap "
-					"total %" PRId64 " (give memory.swap too): %s",
-					limit, swap, why);
 	if (r < 0)
 		return petrel_error_set(err, 0,
 					"memory.swap %" PRId64 " with memory.limit %" PRId64 ": %s",
