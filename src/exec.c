@@ -120,10 +120,6 @@ static int check_process_flags(int argc, struct petrel_exec_options *o, uint32_t
 		return petrel_error_set(err, 0, "--tty with --detach needs --console-socket");
 	if (opts.console_socket && !opts.tty)
 		return petrel_error_set(err, 0, "--console-socket needs --tty");
-	if (opts.console_socket && !opts.detach)
-		return petrel_error_set(err, 0,
-					"--console-socket needs --detach: in the foreground petrel "
-					"relays the terminal itself");
 	return 0;
 }
 
